@@ -1,0 +1,36 @@
+//! The domain types every Kexin capability speaks.
+//!
+//! Kexin is one binary made of many capabilities (assessment, host scanning,
+//! detection, security operations, risk, business security). They exchange
+//! data through the types in this crate and nothing else, so a capability
+//! crate can be built, tested and reasoned about without the server or the
+//! store. This crate therefore has no I/O and no heavy dependencies: plain
+//! data, its invariants, and the rules that are pure functions of it (which
+//! role may do what, how levels and severities order).
+//!
+//! Invariant: every record that is stored belongs to exactly one tenant
+//! ([`TenantId`]); the only tenant-less records are platform-wide audit
+//! entries written by platform administrators.
+
+mod access;
+mod domain;
+mod ids;
+mod level;
+mod time;
+
+pub use access::{Actor, ActorKind, Permission, Role, UnknownRole};
+pub use domain::{
+    Alert, AlertStatus, ApiToken, Asset, AssetKind, AuditOutcome, AuditRecord, Event, Evidence,
+    EvidenceKind, Finding, FindingStatus, Incident, IncidentStatus, Risk, RiskTreatment, Severity,
+    Tenant, TenantStatus, User, UserStatus,
+};
+pub use ids::{
+    AlertId, AssetId, EventId, EvidenceId, FindingId, IncidentId, RiskId, TenantId, TokenId,
+    UserId,
+};
+pub use level::Level;
+pub use time::Timestamp;
+
+/// The slug of the tenant that holds platform administrators. It exists in
+/// every store and cannot be suspended.
+pub const PLATFORM_TENANT: &str = "platform";
