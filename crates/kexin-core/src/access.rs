@@ -41,7 +41,9 @@ pub enum Permission {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("unknown role `{0}`; expected one of: platform_admin, tenant_admin, analyst, auditor, viewer")]
+#[error(
+    "unknown role `{0}`; expected one of: platform_admin, tenant_admin, analyst, auditor, viewer"
+)]
 pub struct UnknownRole(pub String);
 
 impl Role {
@@ -118,6 +120,8 @@ pub enum ActorKind {
     Cli,
     /// Kexin itself (migrations, scheduled jobs).
     System,
+    /// An unauthenticated caller: a failed login, a bad token.
+    Anonymous,
 }
 
 /// The principal behind a request or command: what the audit trail records
@@ -139,7 +143,33 @@ pub struct Actor {
 impl Actor {
     /// Whether this actor may perform `permission` on data of `tenant`.
     pub fn may(&self, permission: Permission, tenant: &TenantId) -> bool {
-        self.role.allows(permission) && (self.role.spans_tenants() || &self.tenant_id == tenant)
+        self.kind != ActorKind::Anonymous
+            && self.role.allows(permission)
+            && (self.role.spans_tenants() || &self.tenant_id == tenant)
+    }
+
+    /// An unauthenticated caller, named by what it claimed to be. It may do nothing.
+    pub fn anonymous(claimed_name: impl Into<String>, source: impl Into<String>) -> Actor {
+        Actor {
+            kind: ActorKind::Anonymous,
+            id: String::new(),
+            name: claimed_name.into(),
+            tenant_id: TenantId::from_string(""),
+            role: Role::Viewer,
+            source: source.into(),
+        }
+    }
+
+    /// Kexin itself, for changes no person asked for (schema migrations).
+    pub fn system() -> Actor {
+        Actor {
+            kind: ActorKind::System,
+            id: "kexin".into(),
+            name: "kexin".into(),
+            tenant_id: TenantId::from_string(""),
+            role: Role::PlatformAdmin,
+            source: "local".into(),
+        }
     }
 }
 
@@ -161,7 +191,12 @@ mod tests {
     #[test]
     fn read_only_roles_change_nothing() {
         for role in [Role::Auditor, Role::Viewer] {
-            for p in [Permission::WriteData, Permission::ManageUsers, Permission::ManageTokens, Permission::ManageTenants] {
+            for p in [
+                Permission::WriteData,
+                Permission::ManageUsers,
+                Permission::ManageTokens,
+                Permission::ManageTenants,
+            ] {
                 assert!(!role.allows(p), "{role} must not have {p:?}");
             }
         }
@@ -176,9 +211,23 @@ mod tests {
         let t2 = TenantId::from_string("t2");
         for role in Role::ALL {
             let a = actor(role, "t1");
-            assert_eq!(a.may(Permission::ReadData, &t2), role == Role::PlatformAdmin, "{role}");
-            assert!(a.may(Permission::ReadData, &t1), "{role} reads its own tenant");
+            assert_eq!(
+                a.may(Permission::ReadData, &t2),
+                role == Role::PlatformAdmin,
+                "{role}"
+            );
+            assert!(
+                a.may(Permission::ReadData, &t1),
+                "{role} reads its own tenant"
+            );
         }
+    }
+
+    #[test]
+    fn anonymous_may_nothing() {
+        let a = Actor::anonymous("mallory", "10.0.0.1:1234");
+        let t = TenantId::from_string("");
+        assert!(!a.may(Permission::ReadData, &t));
     }
 
     #[test]

@@ -230,11 +230,19 @@ impl Risk {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EvidenceKind {
     /// An uploaded file, stored content-addressed.
-    File { name: String, sha256: String, size: u64 },
+    File {
+        name: String,
+        sha256: String,
+        size: u64,
+    },
     /// A link to a document kept elsewhere.
     Link { url: String },
     /// The result of an automatic check in a given run.
-    CheckResult { run_id: String, check_id: String, passed: bool },
+    CheckResult {
+        run_id: String,
+        check_id: String,
+        passed: bool,
+    },
 }
 
 /// Proof supporting an assessment result.
@@ -286,7 +294,10 @@ mod tests {
 
     #[test]
     fn enum_parse_lists_allowed_values() {
-        assert_eq!("cloud_account".parse::<AssetKind>().unwrap(), AssetKind::CloudAccount);
+        assert_eq!(
+            "cloud_account".parse::<AssetKind>().unwrap(),
+            AssetKind::CloudAccount
+        );
         let e = "vm".parse::<AssetKind>().unwrap_err();
         assert!(e.contains("`vm`") && e.contains("host, container"), "{e}");
     }
@@ -308,7 +319,9 @@ mod tests {
 
     #[test]
     fn evidence_kind_is_tagged() {
-        let k = EvidenceKind::Link { url: "https://x".into() };
+        let k = EvidenceKind::Link {
+            url: "https://x".into(),
+        };
         assert_eq!(serde_json::to_value(&k).unwrap()["kind"], "link");
     }
 }

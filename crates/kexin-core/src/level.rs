@@ -3,7 +3,17 @@ use serde::{Deserialize, Serialize};
 /// The grades the working group's evaluations award, in order. Some
 /// standards stop at [`Level::Enhanced`].
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
@@ -53,6 +63,9 @@ mod tests {
         assert!(Level::Basic < Level::Enhanced && Level::Enhanced < Level::Advanced);
         assert_eq!(Level::Basic.next(), Some(Level::Enhanced));
         assert_eq!(Level::Advanced.next(), None);
-        assert_eq!(serde_json::to_string(&Level::Enhanced).unwrap(), "\"enhanced\"");
+        assert_eq!(
+            serde_json::to_string(&Level::Enhanced).unwrap(),
+            "\"enhanced\""
+        );
     }
 }

@@ -25,8 +25,7 @@ pub use domain::{
     Tenant, TenantStatus, User, UserStatus,
 };
 pub use ids::{
-    AlertId, AssetId, EventId, EvidenceId, FindingId, IncidentId, RiskId, TenantId, TokenId,
-    UserId,
+    AlertId, AssetId, EventId, EvidenceId, FindingId, IncidentId, RiskId, TenantId, TokenId, UserId,
 };
 pub use level::Level;
 pub use time::Timestamp;

@@ -83,7 +83,11 @@ mod tests {
 
     #[test]
     fn rejects_non_rfc3339() {
-        assert!(Timestamp::parse("24/11/2026").unwrap_err().contains("RFC 3339"));
+        assert!(
+            Timestamp::parse("24/11/2026")
+                .unwrap_err()
+                .contains("RFC 3339")
+        );
     }
 
     proptest! {

@@ -1,0 +1,1 @@
+//! kexin-server
