@@ -38,6 +38,8 @@ pub enum Permission {
     WriteData,
     /// Read and export the audit trail.
     ReadAudit,
+    /// List a tenant's users and API tokens.
+    ReadAccounts,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -71,7 +73,7 @@ impl Role {
             Role::PlatformAdmin => true,
             Role::TenantAdmin => !matches!(permission, ManageTenants),
             Role::Analyst => matches!(permission, ReadData | WriteData),
-            Role::Auditor => matches!(permission, ReadData | ReadAudit),
+            Role::Auditor => matches!(permission, ReadData | ReadAudit | ReadAccounts),
             Role::Viewer => matches!(permission, ReadData),
         }
     }

@@ -1,1 +1,124 @@
-//! kexin-server
+//! Kexin's HTTP server: the JSON API under `/api/v1`, its OpenAPI document,
+//! `/healthz`, Prometheus `/metrics`, and the web console at `/`.
+//!
+//! The server holds no business rules of its own. It turns HTTP into calls
+//! on the store (and, as capabilities arrive, on their crates): it finds out
+//! who is calling ([`auth`]), checks that they may act in the tenant they
+//! name, and maps every failure to one JSON error shape ([`error`]).
+//! Capability crates never depend on this crate.
+
+pub mod api;
+pub mod auth;
+mod console;
+pub mod error;
+mod extract;
+mod metrics;
+pub mod openapi;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use kexin_config::Config;
+use kexin_store::Store;
+use tokio::net::TcpListener;
+use tower_http::timeout::TimeoutLayer;
+
+pub use metrics::Metrics;
+
+/// What every handler shares. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<Config>,
+    pub metrics: Arc<Metrics>,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: Config) -> Self {
+        AppState { store, config: Arc::new(config), metrics: Arc::new(Metrics::default()) }
+    }
+}
+
+/// Every route of the server.
+pub fn router(state: AppState) -> Router {
+    use api::{accounts, assets, audit, session, tenants};
+    let api = Router::new()
+        .route("/auth/login", post(session::login))
+        .route("/auth/logout", post(session::logout))
+        .route("/me", get(session::me))
+        .route("/me/password", post(session::change_password))
+        .route("/tenants", get(tenants::list).post(tenants::create))
+        .route("/tenants/{tenant}", get(tenants::get).patch(tenants::update))
+        .route("/tenants/{tenant}/summary", get(tenants::summary))
+        .route("/tenants/{tenant}/users", get(accounts::list_users).post(accounts::create_user))
+        .route("/tenants/{tenant}/users/{id}", get(accounts::get_user).patch(accounts::update_user))
+        .route("/tenants/{tenant}/users/{id}/password-reset", post(accounts::reset_password))
+        .route("/tenants/{tenant}/tokens", get(accounts::list_tokens).post(accounts::create_token))
+        .route("/tenants/{tenant}/tokens/{id}", axum::routing::delete(accounts::revoke_token))
+        .route("/tenants/{tenant}/assets", get(assets::list).post(assets::create))
+        .route("/tenants/{tenant}/assets/{id}", get(assets::get).patch(assets::update).delete(assets::delete))
+        .route("/tenants/{tenant}/audit", get(audit::list))
+        .route("/tenants/{tenant}/audit/export", get(audit::export))
+        .route("/audit", get(audit::list_all))
+        .route("/audit/verify", get(audit::verify))
+        .route("/openapi.json", get(openapi::document))
+        .fallback(api_not_found);
+
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics::endpoint))
+        .merge(console::routes())
+        .layer(DefaultBodyLimit::max(state.config.server.max_body_bytes))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, state.config.server.request_timeout))
+        .with_state(state)
+}
+
+async fn api_not_found(uri: axum::http::Uri) -> error::ApiError {
+    error::ApiError::not_found(format!("no API route {}; see /api/v1/openapi.json", uri.path()))
+}
+
+/// Liveness and readiness: 200 when the store answers, 503 otherwise.
+async fn healthz(State(state): State<AppState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => axum::Json(serde_json::json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")})).into_response(),
+        Err(e) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(serde_json::json!({"status": "unavailable", "reason": e.to_string()})),
+        )
+            .into_response(),
+    }
+}
+
+/// Serves until `shutdown` resolves, then stops accepting connections and
+/// lets in-flight requests finish for up to `server.shutdown_grace` before
+/// returning. The caller closes the store afterwards.
+pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    let grace = state.config.server.shutdown_grace;
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        shutdown.await;
+        let _ = stopping_tx.send(());
+    });
+    let mut server = std::pin::pin!(server.into_future());
+    tokio::select! {
+        result = &mut server => return result,
+        _ = stopping_rx => {}
+    }
+    tracing::info!(grace = ?grace, "shutting down: no new connections, finishing requests in flight");
+    match tokio::time::timeout(grace, server).await {
+        Ok(result) => result,
+        Err(_) => {
+            tracing::warn!("requests still in flight after the shutdown grace period were cut off");
+            Ok(())
+        }
+    }
+}

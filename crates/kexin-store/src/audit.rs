@@ -86,6 +86,8 @@ pub struct AuditFilter {
     /// Only records with `seq` greater than this (for paging).
     pub after_seq: Option<i64>,
     pub limit: Option<i64>,
+    /// Newest first (for "recent activity"); oldest first otherwise.
+    pub newest_first: bool,
 }
 
 /// Where the chain is broken and why.
@@ -250,6 +252,88 @@ fn record_from_row(row: &SqliteRow) -> Result<(AuditRecord, String)> {
     Ok((record, detail_text))
 }
 
+/// Formats in which the audit trail is exported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// One JSON object per line, every field including both hashes, so
+    /// that a third party can re-check the chain with [`chain_hash`].
+    Jsonl,
+    /// Comma-separated values with a header row, for spreadsheets.
+    Csv,
+}
+
+impl std::str::FromStr for ExportFormat {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "jsonl" => Ok(ExportFormat::Jsonl),
+            "csv" => Ok(ExportFormat::Csv),
+            other => Err(format!("`{other}` is not an export format; expected jsonl or csv")),
+        }
+    }
+}
+
+const CSV_COLUMNS: &str = "seq,time,tenant_id,actor_kind,actor_id,actor_name,action,object_type,object_id,source,outcome,detail,prev_hash,hash";
+
+impl ExportFormat {
+    pub fn content_type(self) -> &'static str {
+        match self {
+            ExportFormat::Jsonl => "application/x-ndjson",
+            ExportFormat::Csv => "text/csv; charset=utf-8",
+        }
+    }
+
+    /// What goes before the first record.
+    pub fn header(self) -> String {
+        match self {
+            ExportFormat::Jsonl => String::new(),
+            ExportFormat::Csv => format!("{CSV_COLUMNS}\n"),
+        }
+    }
+
+    /// One record, with its line ending.
+    pub fn line(self, r: &AuditRecord) -> String {
+        match self {
+            ExportFormat::Jsonl => {
+                let mut s = serde_json::to_string(r).unwrap_or_default();
+                s.push('\n');
+                s
+            }
+            ExportFormat::Csv => {
+                let fields = [
+                    r.seq.to_string(),
+                    r.time.to_string(),
+                    r.tenant_id.as_ref().map(|t| t.to_string()).unwrap_or_default(),
+                    actor_kind_str(r.actor_kind).to_string(),
+                    r.actor_id.clone(),
+                    r.actor_name.clone(),
+                    r.action.clone(),
+                    r.object_type.clone(),
+                    r.object_id.clone().unwrap_or_default(),
+                    r.source.clone(),
+                    r.outcome.as_str().to_string(),
+                    r.detail.to_string(),
+                    r.prev_hash.clone(),
+                    r.hash.clone(),
+                ];
+                let mut s = fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(",");
+                s.push('\n');
+                s
+            }
+        }
+    }
+}
+
+/// Quotes a CSV field when needed, and defuses spreadsheet formulas.
+fn csv_field(f: &str) -> String {
+    let f = if f.starts_with(['=', '+', '-', '@']) { format!("'{f}") } else { f.to_string() };
+    if f.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", f.replace('"', "\"\""))
+    } else {
+        f
+    }
+}
+
 const VERIFY_BATCH: i64 = 5_000;
 
 impl Store {
@@ -290,7 +374,7 @@ impl Store {
         if filter.after_seq.is_some() {
             sql.push_str(" AND seq > ?");
         }
-        sql.push_str(" ORDER BY seq LIMIT ?");
+        sql.push_str(if filter.newest_first { " ORDER BY seq DESC LIMIT ?" } else { " ORDER BY seq LIMIT ?" });
         let mut q = sqlx::query(AssertSqlSafe(sql));
         if let Some(t) = &filter.tenant_id {
             q = q.bind(t.as_str().to_string());
@@ -426,6 +510,16 @@ mod tests {
             prev_hash: GENESIS_HASH.into(),
             hash: String::new(),
         }
+    }
+
+    #[test]
+    fn csv_quotes_and_defuses() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("=cmd()"), "'=cmd()");
+        let line = ExportFormat::Csv.line(&sample());
+        assert_eq!(line.matches(',').count(), CSV_COLUMNS.matches(',').count(), "one value per column: {line}");
     }
 
     #[test]

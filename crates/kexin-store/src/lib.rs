@@ -25,7 +25,7 @@ pub mod migrate;
 mod records;
 mod store;
 
-pub use audit::{AuditEntry, AuditFilter, ChainBreak, VerifyReport};
+pub use audit::{AuditEntry, AuditFilter, ChainBreak, ExportFormat, VerifyReport};
 pub use backup::{BackupManifest, DataDirLock, LOCK_FILE, backup, restore};
 pub use error::StoreError;
 pub use records::{

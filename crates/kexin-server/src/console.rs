@@ -1,0 +1,392 @@
+//! The web console: server-rendered pages (askama templates compiled into
+//! the binary), no JavaScript needed, in Chinese and English.
+//!
+//! Pages use the same session as the API. Forms post back to the console;
+//! their handlers call the same functions as the API handlers, so rules
+//! (lockout, one-time passwords, audit) are enforced once.
+
+use askama::Template;
+use axum::Form;
+use axum::Router;
+use axum::extract::{FromRequestParts, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use kexin_core::{Asset, AuditRecord, Permission, Tenant, User};
+use kexin_store::audit::AuditFilter;
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::api::session::{change_own_password, password_login, session_cookie};
+use crate::api::tenants::Summary;
+use crate::auth::{Principal, Source, cookie, same_origin};
+
+const LANG_COOKIE: &str = "kexin_lang";
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(dashboard))
+        .route("/login", get(login_page).post(login_submit))
+        .route("/logout", axum::routing::post(logout))
+        .route("/password", get(password_page).post(password_submit))
+}
+
+/// Every text of the console, per language.
+pub struct Texts {
+    html_lang: &'static str,
+    login_title: &'static str,
+    login_hint: &'static str,
+    tenant: &'static str,
+    username: &'static str,
+    password: &'static str,
+    login: &'static str,
+    logout: &'static str,
+    password_title: &'static str,
+    password_forced: &'static str,
+    current_password: &'static str,
+    new_password: &'static str,
+    repeat_password: &'static str,
+    passwords_differ: &'static str,
+    save: &'static str,
+    users: &'static str,
+    assets: &'static str,
+    tokens: &'static str,
+    audit_records: &'static str,
+    tenants: &'static str,
+    slug: &'static str,
+    name: &'static str,
+    status: &'static str,
+    created: &'static str,
+    kind: &'static str,
+    address: &'static str,
+    tags: &'static str,
+    no_assets: &'static str,
+    recent_activity: &'static str,
+    time: &'static str,
+    actor: &'static str,
+    action: &'static str,
+    outcome: &'static str,
+    source: &'static str,
+    roles: [&'static str; 5],
+}
+
+const EN: Texts = Texts {
+    html_lang: "en",
+    login_title: "Sign in to Kexin",
+    login_hint: "Platform administrators sign in to the tenant “platform”.",
+    tenant: "Tenant",
+    username: "Username",
+    password: "Password",
+    login: "Sign in",
+    logout: "Sign out",
+    password_title: "Change password",
+    password_forced: "You signed in with a one-time password. Choose your own password to continue.",
+    current_password: "Current password",
+    new_password: "New password",
+    repeat_password: "Repeat the new password",
+    passwords_differ: "The two new passwords differ.",
+    save: "Save",
+    users: "Users",
+    assets: "Assets",
+    tokens: "Active API tokens",
+    audit_records: "Audit records",
+    tenants: "Tenants",
+    slug: "Slug",
+    name: "Name",
+    status: "Status",
+    created: "Created",
+    kind: "Kind",
+    address: "Address",
+    tags: "Tags",
+    no_assets: "No assets registered yet.",
+    recent_activity: "Recent activity",
+    time: "Time",
+    actor: "Who",
+    action: "Action",
+    outcome: "Outcome",
+    source: "From",
+    roles: ["Platform administrator", "Tenant administrator", "Analyst", "Auditor", "Viewer"],
+};
+
+const ZH: Texts = Texts {
+    html_lang: "zh-CN",
+    login_title: "登录可信平台",
+    login_hint: "平台管理员请登录租户“platform”。",
+    tenant: "租户",
+    username: "用户名",
+    password: "密码",
+    login: "登录",
+    logout: "退出",
+    password_title: "修改密码",
+    password_forced: "您使用的是一次性密码，请先设置自己的密码。",
+    current_password: "当前密码",
+    new_password: "新密码",
+    repeat_password: "再次输入新密码",
+    passwords_differ: "两次输入的新密码不一致。",
+    save: "保存",
+    users: "用户",
+    assets: "资产",
+    tokens: "有效 API 令牌",
+    audit_records: "审计记录",
+    tenants: "租户",
+    slug: "标识",
+    name: "名称",
+    status: "状态",
+    created: "创建时间",
+    kind: "类型",
+    address: "地址",
+    tags: "标签",
+    no_assets: "尚未登记资产。",
+    recent_activity: "最近操作",
+    time: "时间",
+    actor: "操作者",
+    action: "操作",
+    outcome: "结果",
+    source: "来源",
+    roles: ["平台管理员", "租户管理员", "分析员", "审计员", "查看者"],
+};
+
+/// The page language: `?lang=` (remembered in a cookie), else the cookie,
+/// else the browser's preference.
+struct Lang {
+    texts: &'static Texts,
+    /// Set when `?lang=` chose it, so the response remembers it.
+    remember: Option<&'static str>,
+}
+
+#[derive(Deserialize)]
+struct LangQuery {
+    lang: Option<String>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Lang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let pick = |s: &str| if s.starts_with("zh") { Some(("zh", &ZH)) } else if s.starts_with("en") { Some(("en", &EN)) } else { None };
+        let query = Query::<LangQuery>::from_request_parts(parts, state).await.ok().and_then(|q| q.0.lang);
+        if let Some((code, texts)) = query.as_deref().and_then(pick) {
+            return Ok(Lang { texts, remember: Some(code) });
+        }
+        if let Some((_, texts)) = cookie(&parts.headers, LANG_COOKIE).and_then(pick) {
+            return Ok(Lang { texts, remember: None });
+        }
+        let accept = parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let texts = if accept.trim_start().starts_with("zh") { &ZH } else { &EN };
+        Ok(Lang { texts, remember: None })
+    }
+}
+
+impl Lang {
+    fn page(&self, status: StatusCode, html: Result<String, askama::Error>) -> Response {
+        let mut resp = match html {
+            Ok(body) => (status, Html(body)).into_response(),
+            Err(e) => {
+                tracing::error!(error = %e, "console template failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, "page could not be rendered").into_response()
+            }
+        };
+        if let Some(code) = self.remember {
+            if let Ok(v) = HeaderValue::from_str(&format!("{LANG_COOKIE}={code}; Path=/; Max-Age=31536000; SameSite=Lax")) {
+                resp.headers_mut().append(header::SET_COOKIE, v);
+            }
+        }
+        resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        resp.headers_mut().insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
+        );
+        resp
+    }
+}
+
+/// The session behind a console page, or `None` (then the page sends the browser to log in).
+async fn console_principal(parts: &mut Parts, state: &AppState) -> Option<Principal> {
+    parts.headers.remove(header::AUTHORIZATION);
+    Principal::from_request_parts(parts, state).await.ok()
+}
+
+struct ConsoleUser(Option<Principal>);
+
+impl FromRequestParts<AppState> for ConsoleUser {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        // Pages other than the password form are refused to one-time-password
+        // sessions by the API rules; read the session as /api/v1/me would.
+        let original = parts.uri.clone();
+        parts.uri = "/api/v1/me".parse().expect("static uri");
+        let p = console_principal(parts, state).await;
+        parts.uri = original;
+        Ok(ConsoleUser(p))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage<'a> {
+    t: &'a Texts,
+    error: Option<String>,
+    tenant: String,
+    username: String,
+}
+
+#[derive(Template)]
+#[template(path = "password.html")]
+struct PasswordPage<'a> {
+    t: &'a Texts,
+    username: String,
+    forced: bool,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage<'a> {
+    t: &'a Texts,
+    user: User,
+    role_label: &'a str,
+    tenant: Tenant,
+    summary: Summary,
+    tenants: Vec<Tenant>,
+    assets: Vec<Asset>,
+    can_read_audit: bool,
+    audit: Vec<AuditRecord>,
+}
+
+async fn dashboard(State(state): State<AppState>, lang: Lang, ConsoleUser(p): ConsoleUser) -> Response {
+    let Some(p) = p else { return Redirect::to("/login").into_response() };
+    let Some(user) = p.user.clone() else { return Redirect::to("/login").into_response() };
+    if user.must_change_password {
+        return Redirect::to("/password").into_response();
+    }
+    let t = p.tenant.clone();
+    let result = async {
+        let summary = Summary::new(t.clone(), state.store.tenant_summary(&t.id).await?);
+        let tenants = if p.actor.role.spans_tenants() { state.store.list_tenants().await? } else { Vec::new() };
+        let mut assets = state.store.list_assets(&t.id).await?;
+        assets.truncate(50);
+        let can_read_audit = p.actor.may(Permission::ReadAudit, &t.id);
+        let audit = if can_read_audit {
+            let recent = AuditFilter { tenant_id: Some(t.id.clone()), limit: Some(10), newest_first: true, ..Default::default() };
+            state.store.list_audit(&recent).await?
+        } else {
+            Vec::new()
+        };
+        Ok::<_, kexin_store::StoreError>((summary, tenants, assets, can_read_audit, audit))
+    }
+    .await;
+    match result {
+        Ok((summary, tenants, assets, can_read_audit, audit)) => {
+            let role_index = kexin_core::Role::ALL.iter().position(|r| *r == user.role).unwrap_or(4);
+            let page = DashboardPage {
+                t: lang.texts,
+                role_label: lang.texts.roles[role_index],
+                user,
+                tenant: t,
+                summary,
+                tenants,
+                assets,
+                can_read_audit,
+                audit,
+            };
+            lang.page(StatusCode::OK, page.render())
+        }
+        Err(e) => crate::error::ApiError::from(e).into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct LoginPrefill {
+    tenant: Option<String>,
+}
+
+async fn login_page(lang: Lang, Query(q): Query<LoginPrefill>) -> Response {
+    let page = LoginPage { t: lang.texts, error: None, tenant: q.tenant.unwrap_or_else(|| kexin_core::PLATFORM_TENANT.into()), username: String::new() };
+    lang.page(StatusCode::OK, page.render())
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    tenant: String,
+    username: String,
+    password: String,
+}
+
+async fn login_submit(State(state): State<AppState>, lang: Lang, Source(source): Source, headers: HeaderMap, Form(f): Form<LoginForm>) -> Response {
+    if !same_origin(&headers) {
+        return (StatusCode::FORBIDDEN, "cross-origin form posts are refused").into_response();
+    }
+    match password_login(&state, &source, f.tenant.trim(), f.username.trim(), &f.password).await {
+        Ok(done) => {
+            let target = if done.response.user.must_change_password { "/password" } else { "/" };
+            let mut resp = Redirect::to(target).into_response();
+            resp.headers_mut().insert(header::SET_COOKIE, session_cookie(&done.secret, state.config.auth.session_ttl.as_secs()));
+            resp
+        }
+        Err(e) => {
+            let page = LoginPage { t: lang.texts, error: Some(e.detail.message), tenant: f.tenant, username: f.username };
+            lang.page(e.status, page.render())
+        }
+    }
+}
+
+async fn logout(State(state): State<AppState>, headers: HeaderMap, ConsoleUser(p): ConsoleUser) -> Response {
+    if let (Some(p), true) = (p, same_origin(&headers)) {
+        if let crate::auth::Credential::Session(hash) = &p.credential {
+            if let Err(e) = state.store.end_session(&p.actor, hash).await {
+                return crate::error::ApiError::from(e).into_response();
+            }
+        }
+    }
+    let mut resp = Redirect::to("/login").into_response();
+    resp.headers_mut().insert(header::SET_COOKIE, session_cookie("", 0));
+    resp
+}
+
+async fn password_page(lang: Lang, ConsoleUser(p): ConsoleUser) -> Response {
+    let Some(user) = p.and_then(|p| p.user) else { return Redirect::to("/login").into_response() };
+    let page = PasswordPage { t: lang.texts, forced: user.must_change_password, username: user.username, error: None };
+    lang.page(StatusCode::OK, page.render())
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    current_password: String,
+    new_password: String,
+    new_password2: String,
+}
+
+async fn password_submit(State(state): State<AppState>, lang: Lang, headers: HeaderMap, ConsoleUser(p): ConsoleUser, Form(f): Form<PasswordForm>) -> Response {
+    let Some(p) = p else { return Redirect::to("/login").into_response() };
+    let Some(user) = p.user.clone() else { return Redirect::to("/login").into_response() };
+    if !same_origin(&headers) {
+        return (StatusCode::FORBIDDEN, "cross-origin form posts are refused").into_response();
+    }
+    let error = if f.new_password != f.new_password2 {
+        Some((StatusCode::UNPROCESSABLE_ENTITY, lang.texts.passwords_differ.to_string()))
+    } else {
+        change_own_password(&state, &p, &f.current_password, &f.new_password).await.err().map(|e| (e.status, e.detail.message))
+    };
+    match error {
+        None => Redirect::to("/").into_response(),
+        Some((status, message)) => {
+            let page = PasswordPage { t: lang.texts, forced: user.must_change_password, username: user.username, error: Some(message) };
+            lang.page(status, page.render())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_languages_render_the_login_page() {
+        for (t, needle) in [(&EN, "Sign in to Kexin"), (&ZH, "登录可信平台")] {
+            let html = LoginPage { t, error: Some("<script>".into()), tenant: "platform".into(), username: String::new() }.render().unwrap();
+            assert!(html.contains(needle));
+            assert!(html.contains("&#60;script&#62;") || html.contains("&lt;script&gt;"), "errors are escaped");
+        }
+    }
+}
