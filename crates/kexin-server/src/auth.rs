@@ -34,7 +34,8 @@ pub struct Principal {
 }
 
 /// Requests a user with a one-time password may still make.
-const ALLOWED_BEFORE_PASSWORD_CHANGE: &[&str] = &["/api/v1/me", "/api/v1/me/password", "/api/v1/auth/logout"];
+const ALLOWED_BEFORE_PASSWORD_CHANGE: &[&str] =
+    &["/api/v1/me", "/api/v1/me/password", "/api/v1/auth/logout"];
 
 pub fn source_of(parts: &Parts) -> String {
     parts
@@ -61,7 +62,10 @@ pub fn same_origin(headers: &HeaderMap) -> bool {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return true;
     };
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     origin.split_once("://").map(|(_, h)| h) == Some(host)
 }
 
@@ -73,7 +77,10 @@ impl FromRequestParts<AppState> for Principal {
         if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
             let value = value.to_str().unwrap_or("");
             let Some(secret) = value.strip_prefix("Bearer ").map(str::trim) else {
-                return Err(ApiError::unauthorized("invalid_token", "use `Authorization: Bearer <token>`"));
+                return Err(ApiError::unauthorized(
+                    "invalid_token",
+                    "use `Authorization: Bearer <token>`",
+                ));
             };
             let hash = kexin_auth::hash_secret(secret);
             let Some(info) = state.store.token_by_hash(&hash).await? else {
@@ -81,7 +88,10 @@ impl FromRequestParts<AppState> for Principal {
                 let entry = AuditEntry::new("auth.token", "token", None)
                     .outcome(AuditOutcome::Denied)
                     .with("presented_prefix", shown);
-                state.store.record_audit(&Actor::anonymous("token", &source), entry).await?;
+                state
+                    .store
+                    .record_audit(&Actor::anonymous("token", &source), entry)
+                    .await?;
                 state.metrics.auth_failure("invalid_token");
                 return Err(ApiError::unauthorized(
                     "invalid_token",
@@ -96,7 +106,12 @@ impl FromRequestParts<AppState> for Principal {
                 role: info.token.role,
                 source,
             };
-            return Ok(Principal { actor, tenant: info.tenant, user: None, credential: Credential::Token });
+            return Ok(Principal {
+                actor,
+                tenant: info.tenant,
+                user: None,
+                credential: Credential::Token,
+            });
         }
 
         let Some(secret) = cookie(&parts.headers, SESSION_COOKIE) else {
@@ -108,21 +123,38 @@ impl FromRequestParts<AppState> for Principal {
         let hash = kexin_auth::hash_secret(secret);
         let Some(session) = state.store.session(&hash).await? else {
             state.metrics.auth_failure("invalid_session");
-            return Err(ApiError::unauthorized("invalid_session", "the session is unknown or has ended; log in again"));
+            return Err(ApiError::unauthorized(
+                "invalid_session",
+                "the session is unknown or has ended; log in again",
+            ));
         };
         if session.expires_at <= Timestamp::now() {
             state.metrics.auth_failure("session_expired");
-            return Err(ApiError::unauthorized("session_expired", "the session has expired; log in again"));
+            return Err(ApiError::unauthorized(
+                "session_expired",
+                "the session has expired; log in again",
+            ));
         }
         if session.user.status != kexin_core::UserStatus::Active
             || session.tenant.status != kexin_core::TenantStatus::Active
         {
-            return Err(ApiError::unauthorized("invalid_session", "the account or its tenant is no longer active"));
+            return Err(ApiError::unauthorized(
+                "invalid_session",
+                "the account or its tenant is no longer active",
+            ));
         }
-        if !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) && !same_origin(&parts.headers) {
-            return Err(ApiError::new(StatusCode::FORBIDDEN, "cross_origin", "cross-origin requests with a session cookie are refused"));
+        if !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS)
+            && !same_origin(&parts.headers)
+        {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "cross_origin",
+                "cross-origin requests with a session cookie are refused",
+            ));
         }
-        if session.user.must_change_password && !ALLOWED_BEFORE_PASSWORD_CHANGE.contains(&parts.uri.path()) {
+        if session.user.must_change_password
+            && !ALLOWED_BEFORE_PASSWORD_CHANGE.contains(&parts.uri.path())
+        {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
                 "password_change_required",
@@ -137,14 +169,25 @@ impl FromRequestParts<AppState> for Principal {
             role: session.user.role,
             source,
         };
-        Ok(Principal { actor, tenant: session.tenant, user: Some(session.user), credential: Credential::Session(hash) })
+        Ok(Principal {
+            actor,
+            tenant: session.tenant,
+            user: Some(session.user),
+            credential: Credential::Session(hash),
+        })
     }
 }
 
 impl Principal {
     /// Refuses (403, recorded in the audit trail) unless the caller may
     /// perform `permission` in `tenant`.
-    pub async fn require(&self, state: &AppState, permission: Permission, tenant: &Tenant, action: &str) -> ApiResult<()> {
+    pub async fn require(
+        &self,
+        state: &AppState,
+        permission: Permission,
+        tenant: &Tenant,
+        action: &str,
+    ) -> ApiResult<()> {
         if self.actor.may(permission, &tenant.id) {
             return Ok(());
         }

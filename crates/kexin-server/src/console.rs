@@ -106,7 +106,13 @@ const EN: Texts = Texts {
     action: "Action",
     outcome: "Outcome",
     source: "From",
-    roles: ["Platform administrator", "Tenant administrator", "Analyst", "Auditor", "Viewer"],
+    roles: [
+        "Platform administrator",
+        "Tenant administrator",
+        "Analyst",
+        "Auditor",
+        "Viewer",
+    ],
 };
 
 const ZH: Texts = Texts {
@@ -164,17 +170,45 @@ impl<S: Send + Sync> FromRequestParts<S> for Lang {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let pick = |s: &str| if s.starts_with("zh") { Some(("zh", &ZH)) } else if s.starts_with("en") { Some(("en", &EN)) } else { None };
-        let query = Query::<LangQuery>::from_request_parts(parts, state).await.ok().and_then(|q| q.0.lang);
+        let pick = |s: &str| {
+            if s.starts_with("zh") {
+                Some(("zh", &ZH))
+            } else if s.starts_with("en") {
+                Some(("en", &EN))
+            } else {
+                None
+            }
+        };
+        let query = Query::<LangQuery>::from_request_parts(parts, state)
+            .await
+            .ok()
+            .and_then(|q| q.0.lang);
         if let Some((code, texts)) = query.as_deref().and_then(pick) {
-            return Ok(Lang { texts, remember: Some(code) });
+            return Ok(Lang {
+                texts,
+                remember: Some(code),
+            });
         }
         if let Some((_, texts)) = cookie(&parts.headers, LANG_COOKIE).and_then(pick) {
-            return Ok(Lang { texts, remember: None });
+            return Ok(Lang {
+                texts,
+                remember: None,
+            });
         }
-        let accept = parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
-        let texts = if accept.trim_start().starts_with("zh") { &ZH } else { &EN };
-        Ok(Lang { texts, remember: None })
+        let accept = parts
+            .headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let texts = if accept.trim_start().starts_with("zh") {
+            &ZH
+        } else {
+            &EN
+        };
+        Ok(Lang {
+            texts,
+            remember: None,
+        })
     }
 }
 
@@ -184,15 +218,22 @@ impl Lang {
             Ok(body) => (status, Html(body)).into_response(),
             Err(e) => {
                 tracing::error!(error = %e, "console template failed");
-                (StatusCode::INTERNAL_SERVER_ERROR, "page could not be rendered").into_response()
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "page could not be rendered",
+                )
+                    .into_response()
             }
         };
         if let Some(code) = self.remember {
-            if let Ok(v) = HeaderValue::from_str(&format!("{LANG_COOKIE}={code}; Path=/; Max-Age=31536000; SameSite=Lax")) {
+            if let Ok(v) = HeaderValue::from_str(&format!(
+                "{LANG_COOKIE}={code}; Path=/; Max-Age=31536000; SameSite=Lax"
+            )) {
                 resp.headers_mut().append(header::SET_COOKIE, v);
             }
         }
-        resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        resp.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         resp.headers_mut().insert(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
@@ -211,7 +252,10 @@ struct ConsoleUser(Option<Principal>);
 
 impl FromRequestParts<AppState> for ConsoleUser {
     type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         // Pages other than the password form are refused to one-time-password
         // sessions by the API rules; read the session as /api/v1/me would.
         let original = parts.uri.clone();
@@ -254,21 +298,38 @@ struct DashboardPage<'a> {
     audit: Vec<AuditRecord>,
 }
 
-async fn dashboard(State(state): State<AppState>, lang: Lang, ConsoleUser(p): ConsoleUser) -> Response {
-    let Some(p) = p else { return Redirect::to("/login").into_response() };
-    let Some(user) = p.user.clone() else { return Redirect::to("/login").into_response() };
+async fn dashboard(
+    State(state): State<AppState>,
+    lang: Lang,
+    ConsoleUser(p): ConsoleUser,
+) -> Response {
+    let Some(p) = p else {
+        return Redirect::to("/login").into_response();
+    };
+    let Some(user) = p.user.clone() else {
+        return Redirect::to("/login").into_response();
+    };
     if user.must_change_password {
         return Redirect::to("/password").into_response();
     }
     let t = p.tenant.clone();
     let result = async {
         let summary = Summary::new(t.clone(), state.store.tenant_summary(&t.id).await?);
-        let tenants = if p.actor.role.spans_tenants() { state.store.list_tenants().await? } else { Vec::new() };
+        let tenants = if p.actor.role.spans_tenants() {
+            state.store.list_tenants().await?
+        } else {
+            Vec::new()
+        };
         let mut assets = state.store.list_assets(&t.id).await?;
         assets.truncate(50);
         let can_read_audit = p.actor.may(Permission::ReadAudit, &t.id);
         let audit = if can_read_audit {
-            let recent = AuditFilter { tenant_id: Some(t.id.clone()), limit: Some(10), newest_first: true, ..Default::default() };
+            let recent = AuditFilter {
+                tenant_id: Some(t.id.clone()),
+                limit: Some(10),
+                newest_first: true,
+                ..Default::default()
+            };
             state.store.list_audit(&recent).await?
         } else {
             Vec::new()
@@ -278,7 +339,10 @@ async fn dashboard(State(state): State<AppState>, lang: Lang, ConsoleUser(p): Co
     .await;
     match result {
         Ok((summary, tenants, assets, can_read_audit, audit)) => {
-            let role_index = kexin_core::Role::ALL.iter().position(|r| *r == user.role).unwrap_or(4);
+            let role_index = kexin_core::Role::ALL
+                .iter()
+                .position(|r| *r == user.role)
+                .unwrap_or(4);
             let page = DashboardPage {
                 t: lang.texts,
                 role_label: lang.texts.roles[role_index],
@@ -302,7 +366,14 @@ struct LoginPrefill {
 }
 
 async fn login_page(lang: Lang, Query(q): Query<LoginPrefill>) -> Response {
-    let page = LoginPage { t: lang.texts, error: None, tenant: q.tenant.unwrap_or_else(|| kexin_core::PLATFORM_TENANT.into()), username: String::new() };
+    let page = LoginPage {
+        t: lang.texts,
+        error: None,
+        tenant: q
+            .tenant
+            .unwrap_or_else(|| kexin_core::PLATFORM_TENANT.into()),
+        username: String::new(),
+    };
     lang.page(StatusCode::OK, page.render())
 }
 
@@ -313,25 +384,55 @@ struct LoginForm {
     password: String,
 }
 
-async fn login_submit(State(state): State<AppState>, lang: Lang, Source(source): Source, headers: HeaderMap, Form(f): Form<LoginForm>) -> Response {
+async fn login_submit(
+    State(state): State<AppState>,
+    lang: Lang,
+    Source(source): Source,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
     if !same_origin(&headers) {
         return (StatusCode::FORBIDDEN, "cross-origin form posts are refused").into_response();
     }
-    match password_login(&state, &source, f.tenant.trim(), f.username.trim(), &f.password).await {
+    match password_login(
+        &state,
+        &source,
+        f.tenant.trim(),
+        f.username.trim(),
+        &f.password,
+    )
+    .await
+    {
         Ok(done) => {
-            let target = if done.response.user.must_change_password { "/password" } else { "/" };
+            let target = if done.response.user.must_change_password {
+                "/password"
+            } else {
+                "/"
+            };
             let mut resp = Redirect::to(target).into_response();
-            resp.headers_mut().insert(header::SET_COOKIE, session_cookie(&done.secret, state.config.auth.session_ttl.as_secs()));
+            resp.headers_mut().insert(
+                header::SET_COOKIE,
+                session_cookie(&done.secret, state.config.auth.session_ttl.as_secs()),
+            );
             resp
         }
         Err(e) => {
-            let page = LoginPage { t: lang.texts, error: Some(e.detail.message), tenant: f.tenant, username: f.username };
+            let page = LoginPage {
+                t: lang.texts,
+                error: Some(e.detail.message),
+                tenant: f.tenant,
+                username: f.username,
+            };
             lang.page(e.status, page.render())
         }
     }
 }
 
-async fn logout(State(state): State<AppState>, headers: HeaderMap, ConsoleUser(p): ConsoleUser) -> Response {
+async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ConsoleUser(p): ConsoleUser,
+) -> Response {
     if let (Some(p), true) = (p, same_origin(&headers)) {
         if let crate::auth::Credential::Session(hash) = &p.credential {
             if let Err(e) = state.store.end_session(&p.actor, hash).await {
@@ -340,13 +441,21 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap, ConsoleUser(p
         }
     }
     let mut resp = Redirect::to("/login").into_response();
-    resp.headers_mut().insert(header::SET_COOKIE, session_cookie("", 0));
+    resp.headers_mut()
+        .insert(header::SET_COOKIE, session_cookie("", 0));
     resp
 }
 
 async fn password_page(lang: Lang, ConsoleUser(p): ConsoleUser) -> Response {
-    let Some(user) = p.and_then(|p| p.user) else { return Redirect::to("/login").into_response() };
-    let page = PasswordPage { t: lang.texts, forced: user.must_change_password, username: user.username, error: None };
+    let Some(user) = p.and_then(|p| p.user) else {
+        return Redirect::to("/login").into_response();
+    };
+    let page = PasswordPage {
+        t: lang.texts,
+        forced: user.must_change_password,
+        username: user.username,
+        error: None,
+    };
     lang.page(StatusCode::OK, page.render())
 }
 
@@ -357,21 +466,42 @@ struct PasswordForm {
     new_password2: String,
 }
 
-async fn password_submit(State(state): State<AppState>, lang: Lang, headers: HeaderMap, ConsoleUser(p): ConsoleUser, Form(f): Form<PasswordForm>) -> Response {
-    let Some(p) = p else { return Redirect::to("/login").into_response() };
-    let Some(user) = p.user.clone() else { return Redirect::to("/login").into_response() };
+async fn password_submit(
+    State(state): State<AppState>,
+    lang: Lang,
+    headers: HeaderMap,
+    ConsoleUser(p): ConsoleUser,
+    Form(f): Form<PasswordForm>,
+) -> Response {
+    let Some(p) = p else {
+        return Redirect::to("/login").into_response();
+    };
+    let Some(user) = p.user.clone() else {
+        return Redirect::to("/login").into_response();
+    };
     if !same_origin(&headers) {
         return (StatusCode::FORBIDDEN, "cross-origin form posts are refused").into_response();
     }
     let error = if f.new_password != f.new_password2 {
-        Some((StatusCode::UNPROCESSABLE_ENTITY, lang.texts.passwords_differ.to_string()))
+        Some((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            lang.texts.passwords_differ.to_string(),
+        ))
     } else {
-        change_own_password(&state, &p, &f.current_password, &f.new_password).await.err().map(|e| (e.status, e.detail.message))
+        change_own_password(&state, &p, &f.current_password, &f.new_password)
+            .await
+            .err()
+            .map(|e| (e.status, e.detail.message))
     };
     match error {
         None => Redirect::to("/").into_response(),
         Some((status, message)) => {
-            let page = PasswordPage { t: lang.texts, forced: user.must_change_password, username: user.username, error: Some(message) };
+            let page = PasswordPage {
+                t: lang.texts,
+                forced: user.must_change_password,
+                username: user.username,
+                error: Some(message),
+            };
             lang.page(status, page.render())
         }
     }
@@ -384,9 +514,19 @@ mod tests {
     #[test]
     fn both_languages_render_the_login_page() {
         for (t, needle) in [(&EN, "Sign in to Kexin"), (&ZH, "登录可信平台")] {
-            let html = LoginPage { t, error: Some("<script>".into()), tenant: "platform".into(), username: String::new() }.render().unwrap();
+            let html = LoginPage {
+                t,
+                error: Some("<script>".into()),
+                tenant: "platform".into(),
+                username: String::new(),
+            }
+            .render()
+            .unwrap();
             assert!(html.contains(needle));
-            assert!(html.contains("&#60;script&#62;") || html.contains("&lt;script&gt;"), "errors are escaped");
+            assert!(
+                html.contains("&#60;script&#62;") || html.contains("&lt;script&gt;"),
+                "errors are escaped"
+            );
         }
     }
 }

@@ -37,7 +37,13 @@ impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         ApiError {
             status,
-            detail: ErrorDetail { code, message: message.into(), field: None, line: None, column: None },
+            detail: ErrorDetail {
+                code,
+                message: message.into(),
+                field: None,
+                line: None,
+                column: None,
+            },
         }
     }
 
@@ -70,11 +76,19 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound { .. } => ApiError::not_found(message),
             StoreError::Conflict(_) => ApiError::new(StatusCode::CONFLICT, "conflict", message),
             StoreError::Invalid { field, .. } => ApiError::invalid(field, message),
-            StoreError::Full => ApiError::new(StatusCode::INSUFFICIENT_STORAGE, "storage_full", message),
-            StoreError::Busy => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "storage_busy", message),
+            StoreError::Full => {
+                ApiError::new(StatusCode::INSUFFICIENT_STORAGE, "storage_full", message)
+            }
+            StoreError::Busy => {
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "storage_busy", message)
+            }
             StoreError::Corrupt { .. } => {
                 tracing::error!(error = %message, "storage is damaged");
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "storage_corrupt", message)
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "storage_corrupt",
+                    message,
+                )
             }
             _ => {
                 tracing::error!(error = %message, "storage error");

@@ -33,7 +33,11 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
             if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "the request body is larger than server.max_body_bytes allows")
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "body_too_large",
+                    "the request body is larger than server.max_body_bytes allows",
+                )
             } else {
                 ApiError::new(StatusCode::BAD_REQUEST, "bad_body", e.body_text())
             }
@@ -57,7 +61,11 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 }
 
 fn syntax_error(e: &serde_json::Error) -> ApiError {
-    let mut err = ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", format!("the body is not valid JSON: {e}"));
+    let mut err = ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "invalid_json",
+        format!("the body is not valid JSON: {e}"),
+    );
     err.detail.line = Some(e.line());
     err.detail.column = Some(e.column());
     err
@@ -120,10 +128,22 @@ mod tests {
         let e = parse_json::<Body>(br#"{"name": "x", "inner": {"count": "three"}}"#).unwrap_err();
         assert_eq!(e.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(e.detail.field.as_deref(), Some("inner.count"));
-        assert!(e.detail.message.contains("invalid type"), "{}", e.detail.message);
+        assert!(
+            e.detail.message.contains("invalid type"),
+            "{}",
+            e.detail.message
+        );
         let e = parse_json::<Body>(br#"{"name": "x", "colour": 1}"#).unwrap_err();
-        assert!(e.detail.message.contains("unknown field `colour`"), "{}", e.detail.message);
+        assert!(
+            e.detail.message.contains("unknown field `colour`"),
+            "{}",
+            e.detail.message
+        );
         let e = parse_json::<Body>(br#"{}"#).unwrap_err();
-        assert!(e.detail.message.contains("missing field `name`"), "{}", e.detail.message);
+        assert!(
+            e.detail.message.contains("missing field `name`"),
+            "{}",
+            e.detail.message
+        );
     }
 }

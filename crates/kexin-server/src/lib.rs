@@ -41,7 +41,11 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: Store, config: Config) -> Self {
-        AppState { store, config: Arc::new(config), metrics: Arc::new(Metrics::default()) }
+        AppState {
+            store,
+            config: Arc::new(config),
+            metrics: Arc::new(Metrics::default()),
+        }
     }
 }
 
@@ -54,15 +58,41 @@ pub fn router(state: AppState) -> Router {
         .route("/me", get(session::me))
         .route("/me/password", post(session::change_password))
         .route("/tenants", get(tenants::list).post(tenants::create))
-        .route("/tenants/{tenant}", get(tenants::get).patch(tenants::update))
+        .route(
+            "/tenants/{tenant}",
+            get(tenants::get).patch(tenants::update),
+        )
         .route("/tenants/{tenant}/summary", get(tenants::summary))
-        .route("/tenants/{tenant}/users", get(accounts::list_users).post(accounts::create_user))
-        .route("/tenants/{tenant}/users/{id}", get(accounts::get_user).patch(accounts::update_user))
-        .route("/tenants/{tenant}/users/{id}/password-reset", post(accounts::reset_password))
-        .route("/tenants/{tenant}/tokens", get(accounts::list_tokens).post(accounts::create_token))
-        .route("/tenants/{tenant}/tokens/{id}", axum::routing::delete(accounts::revoke_token))
-        .route("/tenants/{tenant}/assets", get(assets::list).post(assets::create))
-        .route("/tenants/{tenant}/assets/{id}", get(assets::get).patch(assets::update).delete(assets::delete))
+        .route(
+            "/tenants/{tenant}/users",
+            get(accounts::list_users).post(accounts::create_user),
+        )
+        .route(
+            "/tenants/{tenant}/users/{id}",
+            get(accounts::get_user).patch(accounts::update_user),
+        )
+        .route(
+            "/tenants/{tenant}/users/{id}/password-reset",
+            post(accounts::reset_password),
+        )
+        .route(
+            "/tenants/{tenant}/tokens",
+            get(accounts::list_tokens).post(accounts::create_token),
+        )
+        .route(
+            "/tenants/{tenant}/tokens/{id}",
+            axum::routing::delete(accounts::revoke_token),
+        )
+        .route(
+            "/tenants/{tenant}/assets",
+            get(assets::list).post(assets::create),
+        )
+        .route(
+            "/tenants/{tenant}/assets/{id}",
+            get(assets::get)
+                .patch(assets::update)
+                .delete(assets::delete),
+        )
         .route("/tenants/{tenant}/audit", get(audit::list))
         .route("/tenants/{tenant}/audit/export", get(audit::export))
         .route("/audit", get(audit::list_all))
@@ -76,19 +106,31 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics::endpoint))
         .merge(console::routes())
         .layer(DefaultBodyLimit::max(state.config.server.max_body_bytes))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, state.config.server.request_timeout))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            state.config.server.request_timeout,
+        ))
         .with_state(state)
 }
 
 async fn api_not_found(uri: axum::http::Uri) -> error::ApiError {
-    error::ApiError::not_found(format!("no API route {}; see /api/v1/openapi.json", uri.path()))
+    error::ApiError::not_found(format!(
+        "no API route {}; see /api/v1/openapi.json",
+        uri.path()
+    ))
 }
 
 /// Liveness and readiness: 200 when the store answers, 503 otherwise.
 async fn healthz(State(state): State<AppState>) -> Response {
     match state.store.ping().await {
-        Ok(()) => axum::Json(serde_json::json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")})).into_response(),
+        Ok(()) => {
+            axum::Json(serde_json::json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}))
+                .into_response()
+        }
         Err(e) => (
             StatusCode::SERVICE_UNAVAILABLE,
             axum::Json(serde_json::json!({"status": "unavailable", "reason": e.to_string()})),
@@ -100,7 +142,11 @@ async fn healthz(State(state): State<AppState>) -> Response {
 /// Serves until `shutdown` resolves, then stops accepting connections and
 /// lets in-flight requests finish for up to `server.shutdown_grace` before
 /// returning. The caller closes the store afterwards.
-pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let grace = state.config.server.shutdown_grace;
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();

@@ -56,25 +56,53 @@ impl Default for Metrics {
         let requests = Family::<RequestLabels, Counter>::default();
         registry.register("http_requests", "HTTP requests handled", requests.clone());
         let latency: HistogramFamily = Family::new_with_constructor(latency_histogram);
-        registry.register("http_request_duration_seconds", "Time to handle an HTTP request", latency.clone());
+        registry.register(
+            "http_request_duration_seconds",
+            "Time to handle an HTTP request",
+            latency.clone(),
+        );
         let in_flight = Gauge::default();
-        registry.register("http_requests_in_flight", "HTTP requests being handled now", in_flight.clone());
+        registry.register(
+            "http_requests_in_flight",
+            "HTTP requests being handled now",
+            in_flight.clone(),
+        );
         let auth_failures = Family::<ReasonLabels, Counter>::default();
-        registry.register("auth_failures", "Refused credentials by reason", auth_failures.clone());
+        registry.register(
+            "auth_failures",
+            "Refused credentials by reason",
+            auth_failures.clone(),
+        );
         let store_bytes = Gauge::<u64, AtomicU64>::default();
-        registry.register("store_size_bytes", "Size of the embedded database file", store_bytes.clone());
-        Metrics { registry, requests, latency, in_flight, auth_failures, store_bytes }
+        registry.register(
+            "store_size_bytes",
+            "Size of the embedded database file",
+            store_bytes.clone(),
+        );
+        Metrics {
+            registry,
+            requests,
+            latency,
+            in_flight,
+            auth_failures,
+            store_bytes,
+        }
     }
 }
 
 impl Metrics {
     pub fn auth_failure(&self, reason: &str) {
-        self.auth_failures.get_or_create(&ReasonLabels { reason: reason.to_string() }).inc();
+        self.auth_failures
+            .get_or_create(&ReasonLabels {
+                reason: reason.to_string(),
+            })
+            .inc();
     }
 
     fn render(&self) -> String {
         let mut out = String::new();
-        prometheus_client::encoding::text::encode(&mut out, &self.registry).expect("writing to a String cannot fail");
+        prometheus_client::encoding::text::encode(&mut out, &self.registry)
+            .expect("writing to a String cannot fail");
         out
     }
 }
@@ -92,10 +120,19 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
     let start = Instant::now();
     let response = next.run(req).await;
     m.in_flight.dec();
-    let labels = RouteLabels { method: method.clone(), route: route.clone() };
-    m.latency.get_or_create(&labels).observe(start.elapsed().as_secs_f64());
+    let labels = RouteLabels {
+        method: method.clone(),
+        route: route.clone(),
+    };
+    m.latency
+        .get_or_create(&labels)
+        .observe(start.elapsed().as_secs_f64());
     m.requests
-        .get_or_create(&RequestLabels { method, route, status: response.status().as_u16() })
+        .get_or_create(&RequestLabels {
+            method,
+            route,
+            status: response.status().as_u16(),
+        })
         .inc();
     response
 }
@@ -106,7 +143,10 @@ pub async fn endpoint(State(state): State<AppState>) -> impl IntoResponse {
         state.metrics.store_bytes.set(size);
     }
     (
-        [(axum::http::header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
         state.metrics.render(),
     )
 }

@@ -268,7 +268,9 @@ impl std::str::FromStr for ExportFormat {
         match s {
             "jsonl" => Ok(ExportFormat::Jsonl),
             "csv" => Ok(ExportFormat::Csv),
-            other => Err(format!("`{other}` is not an export format; expected jsonl or csv")),
+            other => Err(format!(
+                "`{other}` is not an export format; expected jsonl or csv"
+            )),
         }
     }
 }
@@ -303,7 +305,10 @@ impl ExportFormat {
                 let fields = [
                     r.seq.to_string(),
                     r.time.to_string(),
-                    r.tenant_id.as_ref().map(|t| t.to_string()).unwrap_or_default(),
+                    r.tenant_id
+                        .as_ref()
+                        .map(|t| t.to_string())
+                        .unwrap_or_default(),
                     actor_kind_str(r.actor_kind).to_string(),
                     r.actor_id.clone(),
                     r.actor_name.clone(),
@@ -316,7 +321,11 @@ impl ExportFormat {
                     r.prev_hash.clone(),
                     r.hash.clone(),
                 ];
-                let mut s = fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(",");
+                let mut s = fields
+                    .iter()
+                    .map(|f| csv_field(f))
+                    .collect::<Vec<_>>()
+                    .join(",");
                 s.push('\n');
                 s
             }
@@ -326,7 +335,11 @@ impl ExportFormat {
 
 /// Quotes a CSV field when needed, and defuses spreadsheet formulas.
 fn csv_field(f: &str) -> String {
-    let f = if f.starts_with(['=', '+', '-', '@']) { format!("'{f}") } else { f.to_string() };
+    let f = if f.starts_with(['=', '+', '-', '@']) {
+        format!("'{f}")
+    } else {
+        f.to_string()
+    };
     if f.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", f.replace('"', "\"\""))
     } else {
@@ -374,7 +387,11 @@ impl Store {
         if filter.after_seq.is_some() {
             sql.push_str(" AND seq > ?");
         }
-        sql.push_str(if filter.newest_first { " ORDER BY seq DESC LIMIT ?" } else { " ORDER BY seq LIMIT ?" });
+        sql.push_str(if filter.newest_first {
+            " ORDER BY seq DESC LIMIT ?"
+        } else {
+            " ORDER BY seq LIMIT ?"
+        });
         let mut q = sqlx::query(AssertSqlSafe(sql));
         if let Some(t) = &filter.tenant_id {
             q = q.bind(t.as_str().to_string());
@@ -519,7 +536,11 @@ mod tests {
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("=cmd()"), "'=cmd()");
         let line = ExportFormat::Csv.line(&sample());
-        assert_eq!(line.matches(',').count(), CSV_COLUMNS.matches(',').count(), "one value per column: {line}");
+        assert_eq!(
+            line.matches(',').count(),
+            CSV_COLUMNS.matches(',').count(),
+            "one value per column: {line}"
+        );
     }
 
     #[test]

@@ -34,54 +34,105 @@ pub struct AssetPatch {
     pub tags: Option<Vec<String>>,
 }
 
-fn double_option<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+fn double_option<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<String>>, D::Error> {
     Option::<String>::deserialize(d).map(Some)
 }
 
 /// Assets of a tenant.
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/assets", tag = "assets", params(("tenant" = String, Path, description = "tenant slug")),
     responses((status = 200, body = [Asset]), (status = 403, body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>, p: Principal, Path(slug): Path<String>) -> ApiResult<Json<Vec<Asset>>> {
+pub async fn list(
+    State(state): State<AppState>,
+    p: Principal,
+    Path(slug): Path<String>,
+) -> ApiResult<Json<Vec<Asset>>> {
     let t = p.tenant(&state, &slug, "asset.list").await?;
-    p.require(&state, Permission::ReadData, &t, "asset.list").await?;
+    p.require(&state, Permission::ReadData, &t, "asset.list")
+        .await?;
     Ok(Json(state.store.list_assets(&t.id).await?))
 }
 
 /// Register an asset.
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant}/assets", tag = "assets", request_body = NewAssetRequest, params(("tenant" = String, Path, description = "tenant slug")),
     responses((status = 201, body = Asset), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 507, body = ErrorBody)))]
-pub async fn create(State(state): State<AppState>, p: Principal, Path(slug): Path<String>, ApiJson(req): ApiJson<NewAssetRequest>) -> ApiResult<(StatusCode, Json<Asset>)> {
+pub async fn create(
+    State(state): State<AppState>,
+    p: Principal,
+    Path(slug): Path<String>,
+    ApiJson(req): ApiJson<NewAssetRequest>,
+) -> ApiResult<(StatusCode, Json<Asset>)> {
     let t = p.tenant(&state, &slug, "asset.create").await?;
-    p.require(&state, Permission::WriteData, &t, "asset.create").await?;
-    let new = NewAsset { name: req.name, kind: req.kind, address: req.address, tags: req.tags };
-    Ok((StatusCode::CREATED, Json(state.store.create_asset(&p.actor, &t.id, new).await?)))
+    p.require(&state, Permission::WriteData, &t, "asset.create")
+        .await?;
+    let new = NewAsset {
+        name: req.name,
+        kind: req.kind,
+        address: req.address,
+        tags: req.tags,
+    };
+    Ok((
+        StatusCode::CREATED,
+        Json(state.store.create_asset(&p.actor, &t.id, new).await?),
+    ))
 }
 
 /// One asset.
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant}/assets/{id}", tag = "assets", params(("tenant" = String, Path, description = "tenant slug"), ("id" = String, Path)),
     responses((status = 200, body = Asset), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn get(State(state): State<AppState>, p: Principal, Path((slug, id)): Path<(String, String)>) -> ApiResult<Json<Asset>> {
+pub async fn get(
+    State(state): State<AppState>,
+    p: Principal,
+    Path((slug, id)): Path<(String, String)>,
+) -> ApiResult<Json<Asset>> {
     let t = p.tenant(&state, &slug, "asset.read").await?;
-    p.require(&state, Permission::ReadData, &t, "asset.read").await?;
-    Ok(Json(state.store.asset(&t.id, &AssetId::from_string(id)).await?))
+    p.require(&state, Permission::ReadData, &t, "asset.read")
+        .await?;
+    Ok(Json(
+        state.store.asset(&t.id, &AssetId::from_string(id)).await?,
+    ))
 }
 
 /// Change an asset's name, address or tags.
 #[utoipa::path(patch, path = "/api/v1/tenants/{tenant}/assets/{id}", tag = "assets", request_body = AssetPatch, params(("tenant" = String, Path, description = "tenant slug"), ("id" = String, Path)),
     responses((status = 200, body = Asset), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn update(State(state): State<AppState>, p: Principal, Path((slug, id)): Path<(String, String)>, ApiJson(req): ApiJson<AssetPatch>) -> ApiResult<Json<Asset>> {
+pub async fn update(
+    State(state): State<AppState>,
+    p: Principal,
+    Path((slug, id)): Path<(String, String)>,
+    ApiJson(req): ApiJson<AssetPatch>,
+) -> ApiResult<Json<Asset>> {
     let t = p.tenant(&state, &slug, "asset.update").await?;
-    p.require(&state, Permission::WriteData, &t, "asset.update").await?;
-    let changes = AssetChanges { name: req.name, address: req.address, tags: req.tags };
-    Ok(Json(state.store.update_asset(&p.actor, &t.id, &AssetId::from_string(id), changes).await?))
+    p.require(&state, Permission::WriteData, &t, "asset.update")
+        .await?;
+    let changes = AssetChanges {
+        name: req.name,
+        address: req.address,
+        tags: req.tags,
+    };
+    Ok(Json(
+        state
+            .store
+            .update_asset(&p.actor, &t.id, &AssetId::from_string(id), changes)
+            .await?,
+    ))
 }
 
 /// Remove an asset.
 #[utoipa::path(delete, path = "/api/v1/tenants/{tenant}/assets/{id}", tag = "assets", params(("tenant" = String, Path, description = "tenant slug"), ("id" = String, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn delete(State(state): State<AppState>, p: Principal, Path((slug, id)): Path<(String, String)>) -> ApiResult<StatusCode> {
+pub async fn delete(
+    State(state): State<AppState>,
+    p: Principal,
+    Path((slug, id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
     let t = p.tenant(&state, &slug, "asset.delete").await?;
-    p.require(&state, Permission::WriteData, &t, "asset.delete").await?;
-    state.store.delete_asset(&p.actor, &t.id, &AssetId::from_string(id)).await?;
+    p.require(&state, Permission::WriteData, &t, "asset.delete")
+        .await?;
+    state
+        .store
+        .delete_asset(&p.actor, &t.id, &AssetId::from_string(id))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

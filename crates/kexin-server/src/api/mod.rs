@@ -35,6 +35,10 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiQuer
 }
 
 /// Parses a duration such as `30d` or `12h` in a request field.
-pub(crate) fn parse_duration_field(field: &str, value: &str) -> Result<std::time::Duration, ApiError> {
-    kexin_config::parse_duration(value).map_err(|e| ApiError::invalid(field, format!("{field}: {e}")))
+pub(crate) fn parse_duration_field(
+    field: &str,
+    value: &str,
+) -> Result<std::time::Duration, ApiError> {
+    kexin_config::parse_duration(value)
+        .map_err(|e| ApiError::invalid(field, format!("{field}: {e}")))
 }
