@@ -73,6 +73,24 @@ impl FromRequestParts<AppState> for Principal {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        // Nested routers see a shortened path; the rule is about the full one.
+        let path = parts
+            .extensions
+            .get::<axum::extract::OriginalUri>()
+            .map_or_else(|| parts.uri.path().to_string(), |u| u.0.path().to_string());
+        let before_password_change = ALLOWED_BEFORE_PASSWORD_CHANGE.contains(&path.as_str());
+        Principal::authenticate(parts, state, before_password_change).await
+    }
+}
+
+impl Principal {
+    /// Authenticates the request. `before_password_change`: whether a user
+    /// who still has a one-time password may make it.
+    pub async fn authenticate(
+        parts: &Parts,
+        state: &AppState,
+        before_password_change: bool,
+    ) -> Result<Self, ApiError> {
         let source = source_of(parts);
         if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
             let value = value.to_str().unwrap_or("");
@@ -152,9 +170,7 @@ impl FromRequestParts<AppState> for Principal {
                 "cross-origin requests with a session cookie are refused",
             ));
         }
-        if session.user.must_change_password
-            && !ALLOWED_BEFORE_PASSWORD_CHANGE.contains(&parts.uri.path())
-        {
+        if session.user.must_change_password && !before_password_change {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
                 "password_change_required",

@@ -242,12 +242,8 @@ impl Lang {
     }
 }
 
-/// The session behind a console page, or `None` (then the page sends the browser to log in).
-async fn console_principal(parts: &mut Parts, state: &AppState) -> Option<Principal> {
-    parts.headers.remove(header::AUTHORIZATION);
-    Principal::from_request_parts(parts, state).await.ok()
-}
-
+/// The console session behind a page, if any (pages send the browser to
+/// log in otherwise). API tokens are not accepted by pages.
 struct ConsoleUser(Option<Principal>);
 
 impl FromRequestParts<AppState> for ConsoleUser {
@@ -256,13 +252,11 @@ impl FromRequestParts<AppState> for ConsoleUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        // Pages other than the password form are refused to one-time-password
-        // sessions by the API rules; read the session as /api/v1/me would.
-        let original = parts.uri.clone();
-        parts.uri = "/api/v1/me".parse().expect("static uri");
-        let p = console_principal(parts, state).await;
-        parts.uri = original;
-        Ok(ConsoleUser(p))
+        parts.headers.remove(header::AUTHORIZATION);
+        // Pages decide themselves what a one-time-password session may see.
+        Ok(ConsoleUser(
+            Principal::authenticate(parts, state, true).await.ok(),
+        ))
     }
 }
 
