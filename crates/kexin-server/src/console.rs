@@ -69,6 +69,26 @@ pub struct Texts {
     outcome: &'static str,
     source: &'static str,
     roles: [&'static str; 5],
+    seq_hint: &'static str,
+    err_credentials: &'static str,
+    err_locked: &'static str,
+    err_current_password: &'static str,
+    err_new_password: &'static str,
+    /// Labels of stored values (statuses, outcomes, kinds), English first.
+    labels: &'static [(&'static str, &'static str)],
+}
+
+impl Texts {
+    /// The label of a stored value such as `active` or `denied`; the value itself if none.
+    fn label<'a>(&self, value: &'a str) -> &'a str
+    where
+        'static: 'a,
+    {
+        self.labels
+            .iter()
+            .find(|(k, _)| *k == value)
+            .map_or(value, |(_, v)| v)
+    }
 }
 
 const EN: Texts = Texts {
@@ -113,6 +133,26 @@ const EN: Texts = Texts {
         "Auditor",
         "Viewer",
     ],
+    seq_hint: "Position in the platform-wide audit chain",
+    err_credentials: "Wrong tenant, username or password.",
+    err_locked: "Too many failed logins: the account is locked for a while.",
+    err_current_password: "The current password is wrong.",
+    err_new_password: "The new password is not accepted",
+    labels: &[
+        ("active", "Active"),
+        ("suspended", "Suspended"),
+        ("disabled", "Disabled"),
+        ("success", "Success"),
+        ("denied", "Denied"),
+        ("failed", "Failed"),
+        ("host", "Host"),
+        ("container", "Container"),
+        ("cloud_account", "Cloud account"),
+        ("application", "Application"),
+        ("database", "Database"),
+        ("network", "Network"),
+        ("other", "Other"),
+    ],
 };
 
 const ZH: Texts = Texts {
@@ -151,6 +191,26 @@ const ZH: Texts = Texts {
     outcome: "结果",
     source: "来源",
     roles: ["平台管理员", "租户管理员", "分析员", "审计员", "查看者"],
+    seq_hint: "在平台审计链中的序号",
+    err_credentials: "租户、用户名或密码错误。",
+    err_locked: "登录失败次数过多，账户已被暂时锁定。",
+    err_current_password: "当前密码错误。",
+    err_new_password: "新密码不符合要求",
+    labels: &[
+        ("active", "启用"),
+        ("suspended", "已暂停"),
+        ("disabled", "已停用"),
+        ("success", "成功"),
+        ("denied", "拒绝"),
+        ("failed", "失败"),
+        ("host", "主机"),
+        ("container", "容器"),
+        ("cloud_account", "云账号"),
+        ("application", "应用"),
+        ("database", "数据库"),
+        ("network", "网络"),
+        ("other", "其他"),
+    ],
 };
 
 /// The page language: `?lang=` (remembered in a cookie), else the cookie,
@@ -225,12 +285,12 @@ impl Lang {
                     .into_response()
             }
         };
-        if let Some(code) = self.remember {
-            if let Ok(v) = HeaderValue::from_str(&format!(
+        if let Some(code) = self.remember
+            && let Ok(v) = HeaderValue::from_str(&format!(
                 "{LANG_COOKIE}={code}; Path=/; Max-Age=31536000; SameSite=Lax"
-            )) {
-                resp.headers_mut().append(header::SET_COOKIE, v);
-            }
+            ))
+        {
+            resp.headers_mut().append(header::SET_COOKIE, v);
         }
         resp.headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -290,6 +350,14 @@ struct DashboardPage<'a> {
     assets: Vec<Asset>,
     can_read_audit: bool,
     audit: Vec<AuditRecord>,
+}
+
+impl DashboardPage<'_> {
+    /// `2026-11-24 10:59:26` (UTC), for tables.
+    fn when(&self, t: &kexin_core::Timestamp) -> String {
+        let s = t.to_string();
+        format!("{} {}", &s[..10], &s[11..19])
+    }
 }
 
 async fn dashboard(
@@ -411,9 +479,14 @@ async fn login_submit(
             resp
         }
         Err(e) => {
+            let message = match e.detail.code {
+                "invalid_credentials" => lang.texts.err_credentials.to_string(),
+                "account_locked" => lang.texts.err_locked.to_string(),
+                _ => e.detail.message,
+            };
             let page = LoginPage {
                 t: lang.texts,
-                error: Some(e.detail.message),
+                error: Some(message),
                 tenant: f.tenant,
                 username: f.username,
             };
@@ -427,12 +500,11 @@ async fn logout(
     headers: HeaderMap,
     ConsoleUser(p): ConsoleUser,
 ) -> Response {
-    if let (Some(p), true) = (p, same_origin(&headers)) {
-        if let crate::auth::Credential::Session(hash) = &p.credential {
-            if let Err(e) = state.store.end_session(&p.actor, hash).await {
-                return crate::error::ApiError::from(e).into_response();
-            }
-        }
+    if let (Some(p), true) = (p, same_origin(&headers))
+        && let crate::auth::Credential::Session(hash) = &p.credential
+        && let Err(e) = state.store.end_session(&p.actor, hash).await
+    {
+        return crate::error::ApiError::from(e).into_response();
     }
     let mut resp = Redirect::to("/login").into_response();
     resp.headers_mut()
@@ -485,7 +557,17 @@ async fn password_submit(
         change_own_password(&state, &p, &f.current_password, &f.new_password)
             .await
             .err()
-            .map(|e| (e.status, e.detail.message))
+            .map(|e| {
+                let message = match e.detail.field.as_deref() {
+                    Some("current_password") => lang.texts.err_current_password.to_string(),
+                    // The policy's own explanation says exactly what to change.
+                    Some("new_password") => {
+                        format!("{}: {}", lang.texts.err_new_password, e.detail.message)
+                    }
+                    _ => e.detail.message,
+                };
+                (e.status, message)
+            })
     };
     match error {
         None => Redirect::to("/").into_response(),

@@ -59,3 +59,33 @@ impl Modify for Security {
 pub async fn document() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Any change to the public API shows up as a reviewed snapshot diff.
+    #[test]
+    fn the_api_document_is_stable() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        insta::assert_json_snapshot!("openapi", doc);
+    }
+
+    #[test]
+    fn every_operation_has_a_tag_and_error_responses() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                assert!(
+                    op["tags"].as_array().is_some_and(|t| !t.is_empty()),
+                    "{method} {path} has no tag"
+                );
+                let responses = op["responses"].as_object().unwrap();
+                assert!(
+                    responses.keys().any(|k| k.starts_with('4')),
+                    "{method} {path} documents no error"
+                );
+            }
+        }
+    }
+}

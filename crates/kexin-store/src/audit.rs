@@ -547,7 +547,8 @@ mod tests {
     fn every_field_enters_the_hash() {
         let base = sample();
         let h = chain_hash(&base, "{\"slug\":\"acme\"}");
-        let variants: Vec<Box<dyn Fn(&mut AuditRecord)>> = vec![
+        type Change = Box<dyn Fn(&mut AuditRecord)>;
+        let variants: Vec<Change> = vec![
             Box::new(|r| r.seq = 2),
             Box::new(|r| r.time = Timestamp::parse("2026-01-01T00:00:01Z").unwrap()),
             Box::new(|r| r.tenant_id = None),

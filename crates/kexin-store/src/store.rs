@@ -199,18 +199,18 @@ impl Store {
         };
         // The transaction is gone (committed or rolled back): the single
         // writer connection is free for the failure record.
-        if let Err(e) = &result {
-            if !matches!(
+        if let Err(e) = &result
+            && !matches!(
                 e,
                 StoreError::Full | StoreError::Corrupt { .. } | StoreError::Busy
-            ) {
-                let failed = entry
-                    .clone()
-                    .outcome(kexin_core::AuditOutcome::Failed)
-                    .with("error", e.to_string());
-                if let Err(audit_err) = self.record_audit(actor, failed).await {
-                    tracing::error!(error = %audit_err, action = %entry.action, "could not record a failed action in the audit trail");
-                }
+            )
+        {
+            let failed = entry
+                .clone()
+                .outcome(kexin_core::AuditOutcome::Failed)
+                .with("error", e.to_string());
+            if let Err(audit_err) = self.record_audit(actor, failed).await {
+                tracing::error!(error = %audit_err, action = %entry.action, "could not record a failed action in the audit trail");
             }
         }
         result

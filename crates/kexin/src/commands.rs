@@ -150,7 +150,7 @@ async fn initialize(
     };
     let new = NewUser {
         username: admin.to_string(),
-        display_name: "Platform administrator".into(),
+        display_name: "Administrator".into(),
         role: Role::PlatformAdmin,
         password_hash: hash,
         must_change_password: true,
