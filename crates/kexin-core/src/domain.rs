@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::{
-    AlertId, AssetId, EventId, EvidenceId, FindingId, IncidentId, Level, RiskId, Role, TenantId,
-    Timestamp, TokenId, UserId,
+    AlertId, AssessmentId, AssetId, EventId, EvidenceId, FindingId, IncidentId, Level, RiskId,
+    Role, TenantId, Timestamp, TokenId, UserId,
 };
 
 macro_rules! str_enum {
@@ -229,32 +229,65 @@ impl Risk {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EvidenceKind {
-    /// An uploaded file, stored content-addressed.
-    File {
-        name: String,
-        sha256: String,
-        size: u64,
-    },
-    /// A link to a document kept elsewhere.
+    /// An uploaded file, stored content-addressed by its SHA-256.
+    File { sha256: String, size: u64 },
+    /// A document kept elsewhere.
     Link { url: String },
-    /// The result of an automatic check in a given run.
-    CheckResult {
-        run_id: String,
-        check_id: String,
-        passed: bool,
-    },
 }
 
-/// Proof supporting an assessment result.
+/// Proof supporting assessment results; one piece may support many points,
+/// in many assessments.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Evidence {
     pub id: EvidenceId,
     pub tenant_id: TenantId,
+    /// File name or a title for the link.
+    pub name: String,
     #[serde(flatten)]
     pub kind: EvidenceKind,
-    /// The level the evidence was gathered for, if specific.
-    pub level: Option<Level>,
-    pub collected_at: Timestamp,
+    pub created_by: String,
+    pub created_at: Timestamp,
+}
+
+/// An evaluation of one target against one catalog standard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Assessment {
+    pub id: AssessmentId,
+    pub tenant_id: TenantId,
+    /// Catalog id of the standard, e.g. `cloud-host`.
+    pub standard_id: String,
+    /// e.g. `public-cloud`, for standards with variants.
+    pub variant: Option<String>,
+    /// What is assessed: a cloud platform, a system, a tenant's estate.
+    pub target_name: String,
+    pub target_level: Level,
+    pub status: crate::AssessmentStatus,
+    pub created_by: String,
+    pub created_at: Timestamp,
+    pub submitted_by: Option<String>,
+    pub submitted_at: Option<Timestamp>,
+    pub reviewed_by: Option<String>,
+    pub reviewed_at: Option<Timestamp>,
+    pub review_note: Option<String>,
+    pub signed_off_by: Option<String>,
+    pub signed_off_at: Option<Timestamp>,
+    /// The earlier assessment of the same target this one follows.
+    pub supersedes: Option<AssessmentId>,
+}
+
+/// The result recorded for one point of an assessment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PointResult {
+    pub point_id: String,
+    pub verdict: crate::Verdict,
+    /// Why the point is not applicable (required then), or other context.
+    pub reason: Option<String>,
+    pub notes: Option<String>,
+    /// `manual`, or `check:<run id>` when filled from automatic checks.
+    pub source: String,
+    pub updated_by: String,
+    pub updated_at: Timestamp,
+    pub evidence: Vec<EvidenceId>,
 }
 
 /// One entry of the append-only, hash-chained audit trail.

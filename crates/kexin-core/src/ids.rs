@@ -52,6 +52,8 @@ id_type!(
     RiskId,
     /// Identifies a piece of evidence.
     EvidenceId,
+    /// Identifies an assessment.
+    AssessmentId,
 );
 
 #[cfg(test)]

@@ -20,14 +20,15 @@ mod time;
 
 pub use access::{Actor, ActorKind, Permission, Role, UnknownRole};
 pub use domain::{
-    Alert, AlertStatus, ApiToken, Asset, AssetKind, AuditOutcome, AuditRecord, Event, Evidence,
-    EvidenceKind, Finding, FindingStatus, Incident, IncidentStatus, Risk, RiskTreatment, Severity,
-    Tenant, TenantStatus, User, UserStatus,
+    Alert, AlertStatus, ApiToken, Assessment, Asset, AssetKind, AuditOutcome, AuditRecord, Event,
+    Evidence, EvidenceKind, Finding, FindingStatus, Incident, IncidentStatus, PointResult, Risk,
+    RiskTreatment, Severity, Tenant, TenantStatus, User, UserStatus,
 };
 pub use ids::{
-    AlertId, AssetId, EventId, EvidenceId, FindingId, IncidentId, RiskId, TenantId, TokenId, UserId,
+    AlertId, AssessmentId, AssetId, EventId, EvidenceId, FindingId, IncidentId, RiskId, TenantId,
+    TokenId, UserId,
 };
-pub use level::Level;
+pub use level::{AssessmentStatus, Level, Verdict};
 pub use time::Timestamp;
 
 /// The slug of the tenant that holds platform administrators. It exists in

@@ -18,6 +18,7 @@
 //! Schema changes are versioned migrations applied at open (see
 //! [`migrate`]); PostgreSQL is meant to slot in behind the same methods.
 
+pub mod assessments;
 pub mod audit;
 pub mod backup;
 mod error;
@@ -25,6 +26,7 @@ pub mod migrate;
 mod records;
 mod store;
 
+pub use assessments::{NewAssessment, ResultInput, Transition};
 pub use audit::{AuditEntry, AuditFilter, ChainBreak, ExportFormat, VerifyReport};
 pub use backup::{BackupManifest, DataDirLock, LOCK_FILE, backup, restore};
 pub use error::StoreError;

@@ -33,6 +33,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "assets",
         sql: include_str!("../migrations/sqlite/0002_assets.sql"),
     },
+    Migration {
+        version: 3,
+        name: "assessments",
+        sql: include_str!("../migrations/sqlite/0003_assessments.sql"),
+    },
 ];
 
 /// The schema version this binary writes.

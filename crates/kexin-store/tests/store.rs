@@ -515,3 +515,184 @@ async fn backup_while_writing_then_restore_keeps_everything() {
     assert!(kexin_store::restore(&broken, &data).await.is_err());
     assert!(data.join("kexin.db").exists(), "data untouched");
 }
+
+#[tokio::test]
+async fn assessments_follow_their_workflow_and_freeze_when_signed_off() {
+    use kexin_core::{AssessmentStatus, Level, Verdict};
+    use kexin_store::{NewAssessment, ResultInput, Transition};
+    let (dir, store) = fresh().await;
+    let t = store.create_tenant(&cli(), "acme", "Acme").await.unwrap();
+    let new = NewAssessment {
+        standard_id: "cloud-host".into(),
+        variant: None,
+        target_name: "prod".into(),
+        target_level: Level::Enhanced,
+        supersedes: None,
+    };
+    let a = store
+        .create_assessment(&cli(), &t.id, new.clone())
+        .await
+        .unwrap();
+    let answer = |p: &str, v: Verdict, r: Option<&str>| ResultInput {
+        point_id: p.into(),
+        verdict: v,
+        reason: r.map(Into::into),
+        notes: None,
+        source: "manual".into(),
+    };
+
+    // All or nothing: one bad answer and none is recorded.
+    let e = store
+        .record_results(
+            &cli(),
+            &t.id,
+            &a.id,
+            vec![
+                answer("p.1", Verdict::Pass, None),
+                answer("p.2", Verdict::NotApplicable, None),
+            ],
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("p.2") && e.to_string().contains("reason"),
+        "{e}"
+    );
+    assert!(store.point_results(&t.id, &a.id).await.unwrap().is_empty());
+    store
+        .record_results(
+            &cli(),
+            &t.id,
+            &a.id,
+            vec![
+                answer("p.1", Verdict::Pass, None),
+                answer("p.2", Verdict::NotApplicable, Some("no web tier")),
+            ],
+        )
+        .await
+        .unwrap();
+
+    // Evidence: content-addressed, shared on re-upload, never lost.
+    let e1 = store
+        .add_evidence_file(&cli(), &t.id, "sshd_config", b"PermitRootLogin no\n")
+        .await
+        .unwrap();
+    let e2 = store
+        .add_evidence_file(
+            &cli(),
+            &t.id,
+            "sshd_config (again)",
+            b"PermitRootLogin no\n",
+        )
+        .await
+        .unwrap();
+    assert_ne!(e1.id, e2.id);
+    let kexin_core::EvidenceKind::File { sha256, size } = &e1.kind else {
+        panic!()
+    };
+    assert_eq!(*size, 19);
+    assert_eq!(
+        std::fs::read(store.blob_path(sha256)).unwrap(),
+        b"PermitRootLogin no\n"
+    );
+    assert!(
+        store
+            .blob_path(sha256)
+            .starts_with(dir.path().join("blobs"))
+    );
+    store
+        .attach_evidence(&cli(), &t.id, &a.id, "p.1", &e1.id)
+        .await
+        .unwrap();
+    let link = store
+        .add_evidence_link(
+            &cli(),
+            &t.id,
+            "Policy",
+            "https://intranet.example/policy.pdf",
+        )
+        .await
+        .unwrap();
+    store
+        .attach_evidence(&cli(), &t.id, &a.id, "p.1", &link.id)
+        .await
+        .unwrap();
+    let results = store.point_results(&t.id, &a.id).await.unwrap();
+    assert_eq!(results[0].evidence.len(), 2);
+
+    // Workflow.
+    let e = store
+        .transition_assessment(&cli(), &t.id, &a.id, Transition::SignOff)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("needs it to be reviewed"), "{e}");
+    store
+        .transition_assessment(&cli(), &t.id, &a.id, Transition::Submit)
+        .await
+        .unwrap();
+    let e = store
+        .record_results(
+            &cli(),
+            &t.id,
+            &a.id,
+            vec![answer("p.3", Verdict::Fail, None)],
+        )
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("only a draft"), "{e}");
+    let e = store
+        .transition_assessment(&cli(), &t.id, &a.id, Transition::Review { note: None })
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("different person"), "{e}");
+    let auditor = Actor {
+        name: "auditor-ann".into(),
+        ..cli()
+    };
+    let a2 = store
+        .transition_assessment(
+            &auditor,
+            &t.id,
+            &a.id,
+            Transition::Review {
+                note: Some("checked".into()),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (a2.status, a2.reviewed_by.as_deref()),
+        (AssessmentStatus::Reviewed, Some("auditor-ann"))
+    );
+    let a3 = store
+        .transition_assessment(&cli(), &t.id, &a.id, Transition::SignOff)
+        .await
+        .unwrap();
+    assert_eq!(a3.status, AssessmentStatus::SignedOff);
+    let e = store
+        .attach_evidence(&cli(), &t.id, &a.id, "p.2", &e2.id)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("frozen"), "{e}");
+
+    // A follow-up assessment supersedes it; a different target cannot.
+    let next = NewAssessment {
+        supersedes: Some(a.id.clone()),
+        ..new.clone()
+    };
+    store.create_assessment(&cli(), &t.id, next).await.unwrap();
+    let wrong = NewAssessment {
+        supersedes: Some(a.id.clone()),
+        target_name: "other".into(),
+        ..new
+    };
+    assert!(store.create_assessment(&cli(), &t.id, wrong).await.is_err());
+    // Another tenant sees none of it.
+    let other = store
+        .create_tenant(&cli(), "globex", "Globex")
+        .await
+        .unwrap();
+    assert!(store.assessment(&other.id, &a.id).await.is_err());
+    assert!(store.evidence(&other.id, &e1.id).await.is_err());
+    assert!(store.verify_audit(&mut |_, _| {}).await.unwrap().intact());
+}
