@@ -18,8 +18,10 @@
 
 use kexin_catalog::{EvidenceSpec, Part, Point, Standard, Text};
 use kexin_core::Level;
+pub mod import;
+
 pub use kexin_core::Verdict;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// What was answered for a point: the verdict and, for not applicable, why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -236,6 +238,37 @@ pub fn evaluate<'a>(
     }
 }
 
+/// A point whose result differs between two assessments.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct PointChange {
+    pub point_id: String,
+    pub level: Level,
+    pub before: Verdict,
+    pub after: Verdict,
+}
+
+/// The points of `standard` whose verdict differs between `before` and
+/// `after`, in document order (unanswered counts as not assessed).
+pub fn diff<'a>(
+    standard: &Standard,
+    before: impl Fn(&str) -> Option<&'a Answer>,
+    after: impl Fn(&str) -> Option<&'a Answer>,
+) -> Vec<PointChange> {
+    standard
+        .points()
+        .filter_map(|(_, p)| {
+            let b = before(&p.id).map_or(Verdict::NotAssessed, |a| a.verdict);
+            let a = after(&p.id).map_or(Verdict::NotAssessed, |a| a.verdict);
+            (a != b).then(|| PointChange {
+                point_id: p.id.clone(),
+                level: p.level,
+                before: b,
+                after: a,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
@@ -360,6 +393,31 @@ mod tests {
         assert_ne!(
             level_reached(s, Some("public-cloud"), |x| a.get(x)),
             s.levels.last().copied()
+        );
+    }
+
+    #[test]
+    fn diff_lists_changed_points_in_order() {
+        let s = cloud_host();
+        let before = answers(&s, Verdict::Fail);
+        let mut after = before.clone();
+        let ids: Vec<String> = s.points().map(|(_, p)| p.id.clone()).collect();
+        after.insert(
+            ids[5].clone(),
+            Answer {
+                verdict: Verdict::Pass,
+                reason: None,
+            },
+        );
+        after.remove(&ids[2]);
+        let d = diff(&s, |x| before.get(x), |x| after.get(x));
+        assert_eq!(
+            d.iter().map(|c| c.point_id.as_str()).collect::<Vec<_>>(),
+            [ids[2].as_str(), ids[5].as_str()]
+        );
+        assert_eq!(
+            (d[0].before, d[0].after),
+            (Verdict::Fail, Verdict::NotAssessed)
         );
     }
 

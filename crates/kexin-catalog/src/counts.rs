@@ -10,10 +10,10 @@ use std::collections::BTreeSet;
 
 use kexin_core::Level;
 
+use crate::Catalog;
 use crate::lint::LintIssue;
 use crate::model::{Phase, Side, Standard};
 use crate::nav::effective_side;
-use crate::Catalog;
 
 /// One structural fact about one standard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,7 +123,10 @@ pub const EXPECTATIONS: &[Expectation] = &[
     ),
     rule(
         "soc",
-        Expect::DistinctTitlesAtDepth { depth: 1, count: 16 },
+        Expect::DistinctTitlesAtDepth {
+            depth: 1,
+            count: 16,
+        },
         "16 first-level categories",
     ),
     rule(
@@ -217,7 +220,11 @@ pub fn check(catalog: &Catalog) -> Vec<LintIssue> {
             continue;
         };
         if let Err((item, message)) = holds(standard, e.expect) {
-            issues.push(LintIssue::new(file, &item, format!("{message} ({})", e.why)));
+            issues.push(LintIssue::new(
+                file,
+                &item,
+                format!("{message} ({})", e.why),
+            ));
         }
     }
     for n in BLUEPRINT_IDS {
@@ -238,14 +245,23 @@ pub fn check(catalog: &Catalog) -> Vec<LintIssue> {
             many => issues.push(LintIssue::new(
                 "standards".into(),
                 &id,
-                format!("blueprint id used by {} standards: {}", many.len(), many.join(", ")),
+                format!(
+                    "blueprint id used by {} standards: {}",
+                    many.len(),
+                    many.join(", ")
+                ),
             )),
         }
     }
     issues
 }
 
-fn count_is(item: &str, what: String, expected: usize, found: usize) -> Result<(), (String, String)> {
+fn count_is(
+    item: &str,
+    what: String,
+    expected: usize,
+    found: usize,
+) -> Result<(), (String, String)> {
     if expected == found {
         Ok(())
     } else {
@@ -286,7 +302,8 @@ pub fn holds(standard: &Standard, expect: Expect) -> Result<(), (String, String)
             if standard.levels == levels {
                 Ok(())
             } else {
-                let names = |ls: &[Level]| ls.iter().map(|l| l.as_str()).collect::<Vec<_>>().join(", ");
+                let names =
+                    |ls: &[Level]| ls.iter().map(|l| l.as_str()).collect::<Vec<_>>().join(", ");
                 Err((
                     id.to_owned(),
                     format!(
@@ -318,7 +335,12 @@ pub fn holds(standard: &Standard, expect: Expect) -> Result<(), (String, String)
                 .points()
                 .filter(|(parents, _)| effective_side(parents) == Some(side))
                 .count();
-            count_is(id, format!("points on side {}", side.as_str()), count, found)
+            count_is(
+                id,
+                format!("points on side {}", side.as_str()),
+                count,
+                found,
+            )
         }
         Expect::DistinctTitlesAtDepth { depth, count } => {
             let titles: BTreeSet<&str> = standard
@@ -342,7 +364,11 @@ pub fn holds(standard: &Standard, expect: Expect) -> Result<(), (String, String)
             let suffixes = |p: &crate::Part| -> Vec<String> {
                 p.parts
                     .iter()
-                    .map(|c| c.id.strip_prefix(&format!("{}.", p.id)).unwrap_or(&c.id).to_owned())
+                    .map(|c| {
+                        c.id.strip_prefix(&format!("{}.", p.id))
+                            .unwrap_or(&c.id)
+                            .to_owned()
+                    })
                     .collect()
             };
             let first = standard.parts.first().map(suffixes).unwrap_or_default();
@@ -372,7 +398,10 @@ pub fn holds(standard: &Standard, expect: Expect) -> Result<(), (String, String)
             if missing.is_empty() {
                 Ok(())
             } else {
-                Err((id.to_owned(), format!("parts missing: {}", missing.join(", "))))
+                Err((
+                    id.to_owned(),
+                    format!("parts missing: {}", missing.join(", ")),
+                ))
             }
         }
         Expect::ServiceModelMatrix { part, models } => {
@@ -392,7 +421,10 @@ pub fn holds(standard: &Standard, expect: Expect) -> Result<(), (String, String)
             for model in models {
                 let these = layers(model);
                 if these.is_empty() {
-                    return Err((part.to_owned(), format!("no point for service model {model}")));
+                    return Err((
+                        part.to_owned(),
+                        format!("no point for service model {model}"),
+                    ));
                 }
                 match &first {
                     None => first = Some((model, these)),
@@ -403,7 +435,10 @@ pub fn holds(standard: &Standard, expect: Expect) -> Result<(), (String, String)
                             .collect();
                         return Err((
                             part.to_owned(),
-                            format!("service models {m} and {model} cover different layers: {}", diff.join(", ")),
+                            format!(
+                                "service models {m} and {model} cover different layers: {}",
+                                diff.join(", ")
+                            ),
                         ));
                     }
                     Some(_) => {}

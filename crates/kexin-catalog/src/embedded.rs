@@ -15,23 +15,74 @@ pub const EMBEDDED_CHECKS: &str = include_str!("../../../catalog/checks.yaml");
 /// Every file of `catalog/standards`, as (file name, contents). A test
 /// compares this list with the directory: a new file must be listed here.
 pub const EMBEDDED_STANDARDS: &[(&str, &str)] = &[
-    ("business-security.yaml", include_str!("../../../catalog/standards/business-security.yaml")),
-    ("cloud-host.yaml", include_str!("../../../catalog/standards/cloud-host.yaml")),
-    ("cloud-service-general.yaml", include_str!("../../../catalog/standards/cloud-service-general.yaml")),
-    ("cloud-service-saas.yaml", include_str!("../../../catalog/standards/cloud-service-saas.yaml")),
-    ("data-protection-evaluation.yaml", include_str!("../../../catalog/standards/data-protection-evaluation.yaml")),
-    ("data-protection-framework.yaml", include_str!("../../../catalog/standards/data-protection-framework.yaml")),
-    ("data-protection-tools.yaml", include_str!("../../../catalog/standards/data-protection-tools.yaml")),
-    ("devsecops-framework.yaml", include_str!("../../../catalog/standards/devsecops-framework.yaml")),
-    ("devsecops-maturity.yaml", include_str!("../../../catalog/standards/devsecops-maturity.yaml")),
-    ("iast-tool.yaml", include_str!("../../../catalog/standards/iast-tool.yaml")),
-    ("risk-management.yaml", include_str!("../../../catalog/standards/risk-management.yaml")),
-    ("sast-tool.yaml", include_str!("../../../catalog/standards/sast-tool.yaml")),
-    ("shared-responsibility.yaml", include_str!("../../../catalog/standards/shared-responsibility.yaml")),
-    ("situational-awareness.yaml", include_str!("../../../catalog/standards/situational-awareness.yaml")),
-    ("soc.yaml", include_str!("../../../catalog/standards/soc.yaml")),
-    ("zero-trust-architecture.yaml", include_str!("../../../catalog/standards/zero-trust-architecture.yaml")),
-    ("zero-trust-solution.yaml", include_str!("../../../catalog/standards/zero-trust-solution.yaml")),
+    (
+        "business-security.yaml",
+        include_str!("../../../catalog/standards/business-security.yaml"),
+    ),
+    (
+        "cloud-host.yaml",
+        include_str!("../../../catalog/standards/cloud-host.yaml"),
+    ),
+    (
+        "cloud-service-general.yaml",
+        include_str!("../../../catalog/standards/cloud-service-general.yaml"),
+    ),
+    (
+        "cloud-service-saas.yaml",
+        include_str!("../../../catalog/standards/cloud-service-saas.yaml"),
+    ),
+    (
+        "data-protection-evaluation.yaml",
+        include_str!("../../../catalog/standards/data-protection-evaluation.yaml"),
+    ),
+    (
+        "data-protection-framework.yaml",
+        include_str!("../../../catalog/standards/data-protection-framework.yaml"),
+    ),
+    (
+        "data-protection-tools.yaml",
+        include_str!("../../../catalog/standards/data-protection-tools.yaml"),
+    ),
+    (
+        "devsecops-framework.yaml",
+        include_str!("../../../catalog/standards/devsecops-framework.yaml"),
+    ),
+    (
+        "devsecops-maturity.yaml",
+        include_str!("../../../catalog/standards/devsecops-maturity.yaml"),
+    ),
+    (
+        "iast-tool.yaml",
+        include_str!("../../../catalog/standards/iast-tool.yaml"),
+    ),
+    (
+        "risk-management.yaml",
+        include_str!("../../../catalog/standards/risk-management.yaml"),
+    ),
+    (
+        "sast-tool.yaml",
+        include_str!("../../../catalog/standards/sast-tool.yaml"),
+    ),
+    (
+        "shared-responsibility.yaml",
+        include_str!("../../../catalog/standards/shared-responsibility.yaml"),
+    ),
+    (
+        "situational-awareness.yaml",
+        include_str!("../../../catalog/standards/situational-awareness.yaml"),
+    ),
+    (
+        "soc.yaml",
+        include_str!("../../../catalog/standards/soc.yaml"),
+    ),
+    (
+        "zero-trust-architecture.yaml",
+        include_str!("../../../catalog/standards/zero-trust-architecture.yaml"),
+    ),
+    (
+        "zero-trust-solution.yaml",
+        include_str!("../../../catalog/standards/zero-trust-solution.yaml"),
+    ),
 ];
 
 impl Catalog {
@@ -90,9 +141,16 @@ mod tests {
             .collect();
         on_disk.sort();
         let listed: Vec<&str> = EMBEDDED_STANDARDS.iter().map(|(n, _)| *n).collect();
-        assert_eq!(listed, on_disk, "list every file of catalog/standards in EMBEDDED_STANDARDS");
+        assert_eq!(
+            listed, on_disk,
+            "list every file of catalog/standards in EMBEDDED_STANDARDS"
+        );
         for (name, text) in EMBEDDED_STANDARDS {
-            assert_eq!(*text, std::fs::read_to_string(dir.join(name)).unwrap(), "{name}");
+            assert_eq!(
+                *text,
+                std::fs::read_to_string(dir.join(name)).unwrap(),
+                "{name}"
+            );
         }
     }
 

@@ -14,8 +14,11 @@ pub struct CatalogError {
 impl CatalogError {
     pub(crate) fn new(mut problems: Vec<Problem>) -> CatalogError {
         problems.sort_by(|a, b| {
-            (&a.file, a.line.unwrap_or(0), a.column.unwrap_or(0))
-                .cmp(&(&b.file, b.line.unwrap_or(0), b.column.unwrap_or(0)))
+            (&a.file, a.line.unwrap_or(0), a.column.unwrap_or(0)).cmp(&(
+                &b.file,
+                b.line.unwrap_or(0),
+                b.column.unwrap_or(0),
+            ))
         });
         problems.dedup();
         CatalogError { problems }

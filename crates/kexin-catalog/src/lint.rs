@@ -119,7 +119,11 @@ mod tests {
         assert!(
             issues.is_empty(),
             "{}",
-            issues.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+            issues
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
         );
     }
 
@@ -151,8 +155,10 @@ mod tests {
         c.standards[2].parts.push(stolen.clone());
         let issues = c.lint();
         let file = format!("standards/{}.yaml", c.standards[1].id);
-        assert!(issues.iter().any(|i| i.item == stolen.id
-            && i.message == format!("duplicate id: also defined in {file}")));
+        assert!(
+            issues.iter().any(|i| i.item == stolen.id
+                && i.message == format!("duplicate id: also defined in {file}"))
+        );
     }
 
     #[test]

@@ -9,10 +9,10 @@ use std::path::Path as FsPath;
 use serde::de::DeserializeOwned;
 use serde_saphyr::{DefaultMessageFormatter, Localizer, Location, MessageFormatter};
 
+use crate::Catalog;
 use crate::error::{CatalogError, Problem};
 use crate::locate::{Path, Tree};
 use crate::model::{CheckDef, EvidenceKind, Part, Point, SCHEMA, Source, Standard, Text};
-use crate::Catalog;
 
 /// One file handed to the loader: the name to report it by, and its bytes.
 #[derive(Debug, Clone, Copy)]
@@ -349,7 +349,9 @@ fn locate(file: &str, tree: Option<&Tree>, f: Finding) -> Problem {
 pub(crate) fn is_slug(s: &str) -> bool {
     !s.is_empty()
         && s.split('-').all(|w| {
-            !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            !w.is_empty()
+                && w.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
         })
 }
 
@@ -707,7 +709,10 @@ pub(crate) fn check_sources(sources: &[Source]) -> Vec<Finding> {
             findings.push(Finding::new(&path.key(key), &path, id, message));
         };
         if !is_slug(&source.id) {
-            report("id", "a source id is a slug of a-z, 0-9 and single dashes".into());
+            report(
+                "id",
+                "a source id is a slug of a-z, 0-9 and single dashes".into(),
+            );
         }
         if let Some(first) = seen.insert(source.id.as_str(), i) {
             report("id", format!("duplicate source id: also entry {first}"));
@@ -715,8 +720,16 @@ pub(crate) fn check_sources(sources: &[Source]) -> Vec<Finding> {
         if source.title.en.trim().is_empty() {
             report("title", "the English title must not be empty".into());
         }
-        if source.title.zh.as_ref().is_some_and(|zh| zh.trim().is_empty()) {
-            report("title", "the Chinese title, when given, must not be empty".into());
+        if source
+            .title
+            .zh
+            .as_ref()
+            .is_some_and(|zh| zh.trim().is_empty())
+        {
+            report(
+                "title",
+                "the Chinese title, when given, must not be empty".into(),
+            );
         }
         if source.publisher.trim().is_empty() {
             report("publisher", "must not be empty".into());
@@ -826,9 +839,18 @@ parts:
         let e = parse_standard("standards/demo.yaml", text.as_bytes()).unwrap_err();
         let shown = e.to_string();
         assert_eq!(e.problems.len(), 3, "{shown}");
-        assert!(shown.contains("line 13 column 13: other.one: id: must start with its parent's id `demo.a.`"), "{shown}");
+        assert!(
+            shown.contains(
+                "line 13 column 13: other.one: id: must start with its parent's id `demo.a.`"
+            ),
+            "{shown}"
+        );
         assert!(shown.contains("line 16 column 16: other.one: level: `advanced` is not one of the standard's levels (basic, enhanced)"), "{shown}");
-        assert!(shown.contains("line 17 column 17: other.one: weight: must be between 1 and 5, found 9"), "{shown}");
+        assert!(
+            shown
+                .contains("line 17 column 17: other.one: weight: must be between 1 and 5, found 9"),
+            "{shown}"
+        );
     }
 
     #[test]
@@ -862,12 +884,24 @@ parts:
     #[test]
     fn empty_lists_and_texts_are_refused() {
         let text = MINIMAL
-            .replace("levels: [basic, enhanced]", "levels: [basic, enhanced]\nvariants: []")
-            .replace("{zh: 一, en: One}\n        level", "{zh: 一, en: ' '}\n        level");
+            .replace(
+                "levels: [basic, enhanced]",
+                "levels: [basic, enhanced]\nvariants: []",
+            )
+            .replace(
+                "{zh: 一, en: One}\n        level",
+                "{zh: 一, en: ' '}\n        level",
+            );
         let e = parse_standard("standards/demo.yaml", text.as_bytes()).unwrap_err();
         let shown = e.to_string();
-        assert!(shown.contains("demo: variants: must not be an empty list"), "{shown}");
-        assert!(shown.contains("demo.a.one: statement.en: must not be empty"), "{shown}");
+        assert!(
+            shown.contains("demo: variants: must not be an empty list"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("demo.a.one: statement.en: must not be empty"),
+            "{shown}"
+        );
     }
 
     #[test]

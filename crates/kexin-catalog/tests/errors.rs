@@ -40,8 +40,9 @@ fn unknown_field() {
     assert_eq!(p.column, Some(9));
     assert_eq!(p.field, "parts[0].points[0].wieght");
     assert!(
-        p.message
-            .starts_with("unknown field `wieght`, expected one of id, title, statement, level, weight"),
+        p.message.starts_with(
+            "unknown field `wieght`, expected one of id, title, statement, level, weight"
+        ),
         "{p}"
     );
 }
@@ -178,7 +179,12 @@ fn unknown_source() {
 fn every_problem_of_every_file_is_reported() {
     let dir = copy_catalog();
     edit(dir.path(), TOOLS, "weight: 4", "weight: 7");
-    edit(dir.path(), TOOLS, "source: cis-controls-v8", "source: nowhere");
+    edit(
+        dir.path(),
+        TOOLS,
+        "source: cis-controls-v8",
+        "source: nowhere",
+    );
     edit(
         dir.path(),
         TOOLS,
@@ -219,7 +225,9 @@ fn stray_and_missing_files() {
     assert_eq!(e.problems.len(), 2, "{shown}");
     assert!(shown.contains("sources.yaml: cannot read"), "{shown}");
     assert!(
-        shown.contains("readme.txt: not a standard: the standards directory holds only <id>.yaml files"),
+        shown.contains(
+            "readme.txt: not a standard: the standards directory holds only <id>.yaml files"
+        ),
         "{shown}"
     );
 }

@@ -14,10 +14,7 @@ fn load(name: &str, bytes: &[u8]) {
         assert!(e.problems.iter().all(|p| p.file == path));
         let _ = e.to_string();
     }
-    let file = CatalogFile {
-        path: &path,
-        bytes,
-    };
+    let file = CatalogFile { path: &path, bytes };
     let result = Catalog::from_files(
         CatalogFile {
             path: "sources.yaml",
@@ -39,11 +36,53 @@ fn load(name: &str, bytes: &[u8]) {
 
 /// Pieces of YAML likely to confuse a parser or break a rule.
 const TOKENS: &[&str] = &[
-    "", " ", "  ", "\n", "- ", ": ", ":", "[", "]", "{", "}", ",", "'", "\"", "#", "~", "null",
-    "&a ", "*a", "<<: *a", "!!str ", "!tag ", "---\n", "...\n", "|\n", "> ", "\t", "\u{feff}",
-    "basic", "enhanced", "advanced", "check", "test", "weight: 0", "level: advanced",
-    "variants: [public-cloud]", "check: host.ssh.nope", "source: nowhere", "parts: []",
-    "points:", "id: x", "yes", "1e999", "-1", "99999999999999999999", "é", "云",
+    "",
+    " ",
+    "  ",
+    "\n",
+    "- ",
+    ": ",
+    ":",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    "'",
+    "\"",
+    "#",
+    "~",
+    "null",
+    "&a ",
+    "*a",
+    "<<: *a",
+    "!!str ",
+    "!tag ",
+    "---\n",
+    "...\n",
+    "|\n",
+    "> ",
+    "\t",
+    "\u{feff}",
+    "basic",
+    "enhanced",
+    "advanced",
+    "check",
+    "test",
+    "weight: 0",
+    "level: advanced",
+    "variants: [public-cloud]",
+    "check: host.ssh.nope",
+    "source: nowhere",
+    "parts: []",
+    "points:",
+    "id: x",
+    "yes",
+    "1e999",
+    "-1",
+    "99999999999999999999",
+    "é",
+    "云",
 ];
 
 #[derive(Debug, Clone)]
@@ -109,7 +148,11 @@ fn apply(bytes: &mut Vec<u8>, edit: &Edit) {
         }
         Edit::Dedent(n) => {
             let r = line(n);
-            let spaces = bytes[r.clone()].iter().take(2).take_while(|b| **b == b' ').count();
+            let spaces = bytes[r.clone()]
+                .iter()
+                .take(2)
+                .take_while(|b| **b == b' ')
+                .count();
             bytes.drain(r.start..r.start + spaces);
         }
         Edit::Insert(at, t) => {
@@ -133,7 +176,6 @@ fn small_standards() -> Vec<(&'static str, &'static str)> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
 
     #[test]
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {

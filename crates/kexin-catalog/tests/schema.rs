@@ -51,8 +51,14 @@ fn schema_and_loader_refuse_the_same_mistakes() {
         ("        level: basic\n", "        level: expert\n"),
         ("schema: kexin-catalog/v1", "schema: kexin-catalog/v2"),
         ("blueprint: S9", "blueprint: S18"),
-        ("id: data-protection-tools.discovery\n", "id: data-protection-tools\n"),
-        ("id: data-protection-tools.discovery\n", "id: Data-protection-tools.x\n"),
+        (
+            "id: data-protection-tools.discovery\n",
+            "id: data-protection-tools\n",
+        ),
+        (
+            "id: data-protection-tools.discovery\n",
+            "id: Data-protection-tools.x\n",
+        ),
         ("provenance: kexin", "provenance: folklore"),
         ("- kind: test", "- kind: check"),
         ("- kind: test", "- kind: guess"),

@@ -151,7 +151,10 @@ fn risk_management_has_the_5_process_stages() {
         "communication",
         "monitoring-review",
     ] {
-        assert!(s.part(&format!("risk-management.{stage}")).is_some(), "{stage}");
+        assert!(
+            s.part(&format!("risk-management.{stage}")).is_some(),
+            "{stage}"
+        );
     }
     assert_eq!(s.levels, Level::ALL);
 }

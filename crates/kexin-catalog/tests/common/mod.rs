@@ -18,7 +18,11 @@ pub fn copy_catalog() -> tempfile::TempDir {
     }
     for entry in std::fs::read_dir(src.join("standards")).unwrap() {
         let path = entry.unwrap().path();
-        std::fs::copy(&path, dir.path().join("standards").join(path.file_name().unwrap())).unwrap();
+        std::fs::copy(
+            &path,
+            dir.path().join("standards").join(path.file_name().unwrap()),
+        )
+        .unwrap();
     }
     dir
 }
