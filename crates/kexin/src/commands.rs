@@ -514,6 +514,12 @@ async fn admin_on_store(cli: &Cli, store: &Store) -> anyhow::Result<ExitCode> {
             }
         },
         Command::Audit(cmd) => return audit_command(cmd, format, store, &actor).await,
+        Command::Assess(cmd) => {
+            return crate::assess_cmd::run(cmd, format, store, &actor, async |slug: &str| {
+                tenant(store, slug).await
+            })
+            .await;
+        }
         _ => unreachable!("handled in run()"),
     }
     Ok(ExitCode::SUCCESS)

@@ -3,6 +3,7 @@
 //! and the server. Exit codes: 0 success, 1 the operation failed,
 //! 2 invalid usage or configuration, 3 an integrity check found damage.
 
+mod assess_cmd;
 mod cli;
 mod commands;
 mod output;
