@@ -134,8 +134,8 @@ pub fn render_json(data: &ReportData) -> String {
         points,
         workflow: &data.workflow,
     };
-    let mut out = serde_json::to_string_pretty(&doc)
-        .expect("the report is plain data and always serialises");
+    let mut out =
+        serde_json::to_string_pretty(&doc).expect("the report is plain data and always serialises");
     out.push('\n');
     out
 }

@@ -72,6 +72,8 @@ pub(crate) struct Labels {
     pub name: &'static str,
     pub date: &'static str,
     pub signature: &'static str,
+    pub assessor: &'static str,
+    pub reviewer: &'static str,
 }
 
 impl Labels {
@@ -154,6 +156,8 @@ impl Labels {
             name: t("Name", "姓名"),
             date: t("Date", "日期"),
             signature: t("Signature", "签名"),
+            assessor: t("Assessor", "评估人"),
+            reviewer: t("Reviewer", "复核人"),
         }
     }
 }
@@ -314,7 +318,10 @@ mod tests {
         assert_eq!(level_name(Lang::Zh, Level::Enhanced), "增强级");
         assert_eq!(level_name(Lang::En, Level::Advanced), "Advanced");
         assert_eq!(verdict_name(Lang::Zh, Verdict::NotApplicable), "不适用");
-        assert_eq!(source_name(Lang::En, "check:run-7"), "Automatic check, run run-7");
+        assert_eq!(
+            source_name(Lang::En, "check:run-7"),
+            "Automatic check, run run-7"
+        );
         assert_eq!(source_name(Lang::Zh, "manual"), "人工评估");
         assert_eq!(step_name(Lang::En, "signed_off"), "Signed off");
         assert_eq!(step_name(Lang::En, "archived"), "archived");

@@ -189,8 +189,8 @@ pub enum ReportError {
         "chromium is needed to print the PDF but was not found ({0}): install Debian's chromium package (`apt-get install chromium`), and fonts-wqy-microhei or fonts-noto-cjk for Chinese text"
     )]
     ChromiumMissing(String),
-    #[error("chromium did not finish printing the PDF within {0} s")]
-    Timeout(u64),
+    #[error("chromium did not finish printing the PDF within {0:?}")]
+    Timeout(std::time::Duration),
     #[error("chromium failed to print the PDF ({status}): {stderr}")]
     ChromiumFailed { status: String, stderr: String },
     #[error("chromium's output {0} is not a PDF")]

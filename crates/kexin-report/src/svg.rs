@@ -99,7 +99,11 @@ pub(crate) fn bar_chart(title: &str, bars: &[Bar], no_score: &str) -> String {
     // Grid and axis.
     for tick in [0.0, 25.0, 50.0, 75.0, 100.0] {
         let x = x_of(tick);
-        let dash = if tick == 0.0 { "" } else { r#" stroke-dasharray="3 3""# };
+        let dash = if tick == 0.0 {
+            ""
+        } else {
+            r#" stroke-dasharray="3 3""#
+        };
         let _ = write!(
             s,
             r##"<line x1="{x}" y1="{top}" x2="{x}" y2="{axis_y}" stroke="#c9ced6" stroke-width="1"{dash}/><text x="{x}" y="{ty}" font-size="10" fill="#5b6270" text-anchor="middle">{tick}</text>"##,
@@ -208,7 +212,10 @@ mod tests {
             }],
             "n/a",
         );
-        assert!(svg.contains("A &amp; &lt;b&gt;&quot;x&quot;&lt;/b&gt;"), "{svg}");
+        assert!(
+            svg.contains("A &amp; &lt;b&gt;&quot;x&quot;&lt;/b&gt;"),
+            "{svg}"
+        );
         assert!(svg.contains("<title>t&lt;i&gt;</title>"));
         assert!(!svg.contains("<b>") && !svg.contains("<i>"));
     }
@@ -234,8 +241,13 @@ mod tests {
             "no score",
         );
         let plot_w = WIDTH - LABEL_W - VALUE_W;
-        assert!(svg.contains(&format!(r#"width="{plot_w:.1}" height="14" fill="#2e7d32""#)), "{svg}");
-        assert!(svg.contains(&format!(r#"width="{:.1}" height="14" fill="#c77700""#, plot_w / 2.0)));
+        assert!(
+            svg.contains(&format!(r#"width="{plot_w:.1}" height="14" fill="#2e7d32""#)),
+            "{svg}"
+        );
+        assert!(
+            svg.contains(&format!(r#"width="{:.1}" height="14" fill="#c77700""#, plot_w / 2.0))
+        );
         assert!(svg.contains(">no score</text>"));
         assert!(svg.contains(">100.0</text>") && svg.contains(">50.0</text>"));
     }
@@ -243,7 +255,10 @@ mod tests {
     #[test]
     fn long_labels_are_cut() {
         assert_eq!(fit("short", 10.0), "short");
-        let cut = fit("A very long part title that does not fit the label column", 10.0);
+        let cut = fit(
+            "A very long part title that does not fit the label column",
+            10.0,
+        );
         assert!(cut.ends_with('…') && cut.chars().count() < 20, "{cut}");
         let zh = fit("云服务用户数据保护能力参考框架之数据持久性与可用性", 10.0);
         assert!(zh.chars().count() <= 10, "{zh}");
@@ -251,9 +266,20 @@ mod tests {
 
     #[test]
     fn verdict_segments_are_proportional() {
-        let svg = verdict_bar("t", &[(Verdict::Pass, 3), (Verdict::Fail, 1), (Verdict::Partial, 0)]);
+        let svg = verdict_bar(
+            "t",
+            &[
+                (Verdict::Pass, 3),
+                (Verdict::Fail, 1),
+                (Verdict::Partial, 0),
+            ],
+        );
         assert!(svg.contains(&format!(r#"width="{:.1}""#, WIDTH * 0.75)));
-        assert!(svg.contains(&format!(r#"x="{:.1}" y="0" width="{:.1}""#, WIDTH * 0.75, WIDTH * 0.25)));
+        assert!(svg.contains(&format!(
+            r#"x="{:.1}" y="0" width="{:.1}""#,
+            WIDTH * 0.75,
+            WIDTH * 0.25
+        )));
         assert!(!svg.contains("#c77700"), "empty verdicts draw nothing");
         let empty = verdict_bar("t", &[(Verdict::Pass, 0)]);
         assert!(empty.contains("#eef1f5"));

@@ -513,6 +513,15 @@ pub async fn run(
                     user.status
                 );
             }
+            let current = store
+                .assessment(&t.id, &AssessmentId::from_string(id.clone()))
+                .await?;
+            if current.submitted_by.as_deref() == Some(actor.name.as_str()) {
+                bail!(
+                    "{} submitted this assessment; a different person must review it",
+                    actor.name
+                );
+            }
             // The review is the auditor's act, performed through the operator's shell.
             let as_reviewer = Actor {
                 name: user.username.clone(),

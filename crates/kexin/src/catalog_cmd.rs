@@ -212,8 +212,8 @@ fn tree_rows(standard: &Standard, lang: &str) -> Vec<Vec<String>> {
         vec![
             standard.id.clone(),
             format!("[{}]", levels_text(&standard.levels)),
-            standard.blueprint.clone(),
-            standard.title.get(lang).to_owned(),
+            String::new(),
+            format!("{} {}", standard.blueprint, standard.title.get(lang)),
         ],
     ];
     for part in &standard.parts {
@@ -318,7 +318,8 @@ fn lint(dir: Option<&Path>, format: Format) -> anyhow::Result<ExitCode> {
                             })
                         })
                         .collect();
-                    let out = serde_json::json!({ "ok": false, "problems": problems, "issues": [] });
+                    let out =
+                        serde_json::json!({ "ok": false, "problems": problems, "issues": [] });
                     println!("{}", serde_json::to_string_pretty(&out)?);
                 }
                 Format::Text => {
@@ -494,8 +495,9 @@ mod tests {
 
     #[test]
     fn arguments_parse() {
-        let h = Harness::try_parse_from(["x", "show", "soc", "--level", "enhanced", "--lang", "zh"])
-            .unwrap();
+        let h =
+            Harness::try_parse_from(["x", "show", "soc", "--level", "enhanced", "--lang", "zh"])
+                .unwrap();
         assert!(matches!(
             h.cmd,
             CatalogCmd::Show { level: Some(Level::Enhanced), ref lang, .. } if lang == "zh"
@@ -504,8 +506,15 @@ mod tests {
         assert!(Harness::try_parse_from(["x", "show", "soc", "--lang", "fr"]).is_err());
         assert!(Harness::try_parse_from(["x", "crosswalk"]).is_err());
         assert!(Harness::try_parse_from(["x", "crosswalk", "--ref", "AC-2"]).is_err());
-        let h = Harness::try_parse_from(["x", "crosswalk", "--source", "nist-800-53r5", "--ref", "AC-2"])
-            .unwrap();
+        let h = Harness::try_parse_from([
+            "x",
+            "crosswalk",
+            "--source",
+            "nist-800-53r5",
+            "--ref",
+            "AC-2",
+        ])
+        .unwrap();
         assert!(matches!(h.cmd, CatalogCmd::Crosswalk { control: Some(ref c), .. } if c == "AC-2"));
     }
 
@@ -534,7 +543,10 @@ mod tests {
     fn crosswalks_find_points() {
         let c = Catalog::embedded();
         let e = crosswalk_entries(c, Some("host.ssh.host-key-strength"), None, None, None).unwrap();
-        assert!(e.iter().any(|e| e.point == "cloud-host.key-policy.ssh-host-key-strength"));
+        assert!(
+            e.iter()
+                .any(|e| e.point == "cloud-host.key-policy.ssh-host-key-strength")
+        );
         let e = crosswalk_entries(c, None, Some("nist-800-53r5"), Some("AC-6"), None).unwrap();
         assert!(e.len() > 1);
         let e = crosswalk_entries(
@@ -545,7 +557,10 @@ mod tests {
             Some("cloud-host.key-policy.ssh-host-key-strength"),
         )
         .unwrap();
-        assert!(e.iter().all(|e| e.shared.is_some() && e.standard != "cloud-host"));
+        assert!(
+            e.iter()
+                .all(|e| e.shared.is_some() && e.standard != "cloud-host")
+        );
         let rows = crosswalk_rows(&e);
         assert_eq!(rows[0][4], "SHARED");
         assert!(crosswalk_entries(c, Some("host.nope.x"), None, None, None).is_err());
@@ -559,7 +574,14 @@ mod tests {
             .point_ref("cloud-host.key-policy.ssh-host-key-strength")
             .unwrap();
         let rows = point_rows(&r, "en");
-        assert!(rows.iter().any(|r| r[0] == "evidence" && r[1].starts_with("check host.ssh.host-key-strength: ")));
-        assert!(rows.iter().any(|r| r[0] == "grounding" && r[1] == "nist-800-53r5 SC-12 (intersect)"));
+        assert!(
+            rows.iter()
+                .any(|r| r[0] == "evidence"
+                    && r[1].starts_with("check host.ssh.host-key-strength: "))
+        );
+        assert!(
+            rows.iter()
+                .any(|r| r[0] == "grounding" && r[1] == "nist-800-53r5 SC-12 (intersect)")
+        );
     }
 }
