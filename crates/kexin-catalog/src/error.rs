@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use serde::Serialize;
+
 /// The catalog could not be loaded. Holds every problem found, not just the
 /// first: one file with three mistakes reports all three.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -29,7 +31,7 @@ impl CatalogError {
 ///
 /// Displayed as `catalog/standards/soc.yaml line 120 column 7: soc.platform.x:
 /// weight: must be between 1 and 5, found 9`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
     /// The file as the loader was given it, e.g. `catalog/standards/soc.yaml`.
     pub file: String,

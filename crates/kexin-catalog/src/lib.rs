@@ -26,7 +26,7 @@ does not use, a check id that `checks.yaml` does not define. It collects
 every problem of every file and names each by file, line, column and key:
 
 ```text
-catalog/standards/soc.yaml line 120 column 7: parts[0].parts[3].points[2]: unknown field `wieght`, expected one of ...
+catalog/standards/soc.yaml line 120 column 9: parts[0].parts[3].points[2].wieght: unknown field `wieght`, expected one of ...
 catalog/standards/soc.yaml line 131 column 16: soc.platform.x.y: level: `advanced` is not one of the standard's levels (basic, enhanced)
 ```
 

@@ -47,7 +47,6 @@ pub(crate) struct Labels {
     pub current_verdict: &'static str,
     pub weight: &'static str,
     pub closing_evidence: &'static str,
-    pub check: &'static str,
 
     pub all_points: &'static str,
     pub all_points_intro: &'static str,
@@ -128,7 +127,6 @@ impl Labels {
             current_verdict: t("Current verdict", "当前结论"),
             weight: t("Weight", "权重"),
             closing_evidence: t("Evidence that would close it", "补齐所需证据"),
-            check: t("check", "检查"),
 
             all_points: t("Assessment points", "评估项明细"),
             all_points_intro: t(

@@ -49,9 +49,12 @@ impl AppState {
     }
 }
 
+/// Largest evidence file accepted in one upload.
+pub const EVIDENCE_MAX_BYTES: usize = 64 * 1024 * 1024;
+
 /// Every route of the server.
 pub fn router(state: AppState) -> Router {
-    use api::{accounts, assets, audit, session, tenants};
+    use api::{accounts, assessments, assets, audit, session, tenants};
     let api = Router::new()
         .route("/auth/login", post(session::login))
         .route("/auth/logout", post(session::logout))
@@ -97,6 +100,41 @@ pub fn router(state: AppState) -> Router {
         .route("/tenants/{tenant}/audit/export", get(audit::export))
         .route("/audit", get(audit::list_all))
         .route("/audit/verify", get(audit::verify))
+        .route("/catalog", get(assessments::catalog))
+        .route("/catalog/{id}", get(assessments::standard_detail))
+        .route(
+            "/tenants/{tenant}/assessments",
+            get(assessments::list).post(assessments::create),
+        )
+        .route("/tenants/{tenant}/assessments/{id}", get(assessments::get))
+        .route(
+            "/tenants/{tenant}/assessments/{id}/results",
+            axum::routing::put(assessments::answer),
+        )
+        .route(
+            "/tenants/{tenant}/assessments/{id}/evidence",
+            post(assessments::upload).layer(DefaultBodyLimit::max(EVIDENCE_MAX_BYTES)),
+        )
+        .route(
+            "/tenants/{tenant}/assessments/{id}/links",
+            post(assessments::link),
+        )
+        .route(
+            "/tenants/{tenant}/assessments/{id}/submit",
+            post(assessments::submit),
+        )
+        .route(
+            "/tenants/{tenant}/assessments/{id}/review",
+            post(assessments::review),
+        )
+        .route(
+            "/tenants/{tenant}/assessments/{id}/signoff",
+            post(assessments::signoff),
+        )
+        .route(
+            "/tenants/{tenant}/assessments/{id}/diff/{other}",
+            get(assessments::diff),
+        )
         .route("/openapi.json", get(openapi::document))
         .fallback(api_not_found);
 

@@ -5,7 +5,7 @@ use axum::Json;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::{accounts, assets, audit, session, tenants};
+use crate::api::{accounts, assessments, assets, audit, session, tenants};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -17,6 +17,10 @@ use crate::api::{accounts, assets, audit, session, tenants};
         accounts::list_tokens, accounts::create_token, accounts::revoke_token,
         assets::list, assets::create, assets::get, assets::update, assets::delete,
         audit::list, audit::list_all, audit::verify, audit::export,
+        assessments::catalog, assessments::standard_detail,
+        assessments::list, assessments::create, assessments::get, assessments::answer,
+        assessments::upload, assessments::link, assessments::submit, assessments::review,
+        assessments::signoff, assessments::diff,
     ),
     components(schemas(crate::error::ErrorBody, kexin_core::Level, kexin_core::Severity)),
     modifiers(&Security),
@@ -28,6 +32,8 @@ use crate::api::{accounts, assets, audit, session, tenants};
         (name = "tokens", description = "API tokens of a tenant"),
         (name = "assets", description = "Assets of a tenant"),
         (name = "audit", description = "The hash-chained audit trail"),
+        (name = "catalog", description = "The working group's standards as data"),
+        (name = "assessments", description = "Assessments against a standard: answers, evidence, workflow, level reached"),
     )
 )]
 pub struct ApiDoc;

@@ -304,22 +304,11 @@ fn lint(dir: Option<&Path>, format: Format) -> anyhow::Result<ExitCode> {
             // The loader refused the files: report its problems like issues.
             match format {
                 Format::Json => {
-                    let problems: Vec<serde_json::Value> = e
-                        .problems
-                        .iter()
-                        .map(|p| {
-                            serde_json::json!({
-                                "file": p.file,
-                                "line": p.line,
-                                "column": p.column,
-                                "item": p.item,
-                                "field": p.field,
-                                "message": p.message,
-                            })
-                        })
-                        .collect();
-                    let out =
-                        serde_json::json!({ "ok": false, "problems": problems, "issues": [] });
+                    let out = serde_json::json!({
+                        "ok": false,
+                        "problems": e.problems,
+                        "issues": [],
+                    });
                     println!("{}", serde_json::to_string_pretty(&out)?);
                 }
                 Format::Text => {

@@ -73,6 +73,9 @@ pub enum Command {
     /// Show the effective configuration, or check it.
     #[command(subcommand)]
     Config(ConfigCmd),
+    /// The working group's standards as data: list, show, lint, crosswalk.
+    #[command(subcommand)]
+    Catalog(crate::catalog_cmd::CatalogCmd),
     /// Assess a target against a standard: answers, evidence, level reached, review and sign-off.
     #[command(subcommand)]
     Assess(crate::assess_cmd::AssessCmd),

@@ -207,6 +207,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print_login_help(format, &data, &init, None)?;
         }
         Command::Serve { listen } => return serve(&cli, *listen).await,
+        Command::Catalog(cmd) => return crate::catalog_cmd::run(cmd, format),
         Command::Config(cmd) => {
             let config = load_config(&cli)?;
             match cmd {

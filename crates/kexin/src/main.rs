@@ -4,6 +4,7 @@
 //! 2 invalid usage or configuration, 3 an integrity check found damage.
 
 mod assess_cmd;
+mod catalog_cmd;
 mod cli;
 mod commands;
 mod output;

@@ -712,3 +712,139 @@ async fn openapi_metrics_health_and_audit_export() {
         "header + records + the first export's own record"
     );
 }
+
+#[tokio::test]
+async fn assessments_over_the_api() {
+    let w = world().await;
+    let analyst = &w.acme["analyst"];
+    let (s, cat) = analyst.get("/api/v1/catalog").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        cat.as_array().unwrap().len(),
+        17,
+        "all 17 standards of the blueprint"
+    );
+    let (s, b) = analyst
+        .post(
+            "/api/v1/tenants/acme/assessments",
+            json!({"standard": "no-such", "target": "x"}),
+        )
+        .await;
+    assert_eq!(
+        (s, b["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("standard"))
+    );
+    let (s, a) = analyst
+        .post(
+            "/api/v1/tenants/acme/assessments",
+            json!({"standard": "cloud-host", "target": "acme-cloud", "level": "basic"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{a}");
+    let id = a["id"].as_str().unwrap().to_string();
+    let base = format!("/api/v1/tenants/acme/assessments/{id}");
+    let (_, v) = analyst.get(&base).await;
+    let gaps: Vec<String> = v["evaluation"]["gaps_to_next"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["point_id"].as_str().unwrap().to_string())
+        .collect();
+
+    // All or nothing.
+    let mut answers: Vec<Value> = gaps
+        .iter()
+        .map(|p| json!({"point": p, "result": "pass"}))
+        .collect();
+    answers.push(json!({"point": "cloud-host.nope", "result": "pass"}));
+    let (s, b) = analyst
+        .request(reqwest::Method::PUT, &format!("{base}/results"))
+        .json(&json!({"answers": answers}))
+        .send()
+        .await
+        .map(|r| (r.status(), r))
+        .unwrap();
+    let b: Value = b.json().await.unwrap();
+    assert_eq!(
+        (s, b["error"]["field"].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(format!("answers[{}].point", gaps.len()).as_str())
+        ),
+        "{b}"
+    );
+    answers.pop();
+    let (s, v) = Api::send(
+        analyst
+            .request(reqwest::Method::PUT, &format!("{base}/results"))
+            .json(&json!({"answers": answers})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["evaluation"]["level_reached"], "basic");
+
+    // Evidence upload, stored by content.
+    let rb = analyst
+        .request(
+            reqwest::Method::POST,
+            &format!("{base}/evidence?point={}&name=sshd_config", gaps[0]),
+        )
+        .header("content-type", "application/octet-stream")
+        .body("PermitRootLogin no\n");
+    let (s, e) = Api::send(rb).await;
+    assert_eq!(s, StatusCode::CREATED, "{e}");
+    assert_eq!(e["size"], 19);
+    let (_, v) = analyst.get(&base).await;
+    let r0 = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["point_id"] == gaps[0].as_str())
+        .unwrap();
+    assert_eq!(r0["evidence"].as_array().unwrap().len(), 1);
+
+    // Workflow with roles: the analyst submits, only an auditor reviews, a tenant admin signs off.
+    let (s, _) = analyst.post(&format!("{base}/submit"), json!({})).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = analyst.post(&format!("{base}/review"), json!({})).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, b) = w.acme["auditor"]
+        .post(&format!("{base}/review"), json!({"note": "sampled"}))
+        .await;
+    assert_eq!(
+        (s, b["status"].as_str()),
+        (StatusCode::OK, Some("reviewed")),
+        "{b}"
+    );
+    let (s, _) = w.acme["auditor"]
+        .post(&format!("{base}/signoff"), json!({}))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, b) = w.acme["tenant_admin"]
+        .post(&format!("{base}/signoff"), json!({}))
+        .await;
+    assert_eq!(
+        (s, b["status"].as_str()),
+        (StatusCode::OK, Some("signed_off"))
+    );
+    let (s, b) = Api::send(
+        analyst
+            .request(reqwest::Method::PUT, &format!("{base}/results"))
+            .json(&json!({"answers": [{"point": gaps[0], "result": "fail"}]})),
+    )
+    .await;
+    assert_eq!(
+        (s, code(&b)),
+        (StatusCode::CONFLICT, "conflict"),
+        "frozen: {b}"
+    );
+
+    // Another tenant cannot see or touch it.
+    let (s, _) = w.globex_admin.get(&base).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = w
+        .globex_admin
+        .get(&format!("/api/v1/tenants/globex/assessments/{id}"))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}

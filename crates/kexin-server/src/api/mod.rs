@@ -8,6 +8,7 @@
 //! that keep tenants apart.
 
 pub mod accounts;
+pub mod assessments;
 pub mod assets;
 pub mod audit;
 pub mod session;
