@@ -331,7 +331,8 @@ fn cover(data: &ReportData, lang: Lang, l: &Labels) -> Cover {
         ),
         fact(l.status, status_name(lang, data.status).to_string(), false),
         fact(l.assessment_id, data.assessment_id.clone(), true),
-        fact(l.standard, format!("{} · {}", s.blueprint, s.id), true),
+        fact(l.standard, s.id.clone(), true),
+        fact(l.blueprint, s.blueprint.clone(), true),
         fact(l.generated_at, date_time(data.generated_at), false),
         fact(l.catalog_version, data.catalog_version.clone(), true),
     ];

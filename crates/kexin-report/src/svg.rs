@@ -242,12 +242,15 @@ mod tests {
         );
         let plot_w = WIDTH - LABEL_W - VALUE_W;
         assert!(
-            svg.contains(&format!(r#"width="{plot_w:.1}" height="14" fill="#2e7d32""#)),
+            svg.contains(&format!(
+                r##"width="{plot_w:.1}" height="14" fill="#2e7d32""##
+            )),
             "{svg}"
         );
-        assert!(
-            svg.contains(&format!(r#"width="{:.1}" height="14" fill="#c77700""#, plot_w / 2.0))
-        );
+        assert!(svg.contains(&format!(
+            r##"width="{:.1}" height="14" fill="#c77700""##,
+            plot_w / 2.0
+        )));
         assert!(svg.contains(">no score</text>"));
         assert!(svg.contains(">100.0</text>") && svg.contains(">50.0</text>"));
     }

@@ -30,6 +30,14 @@ pub fn routes() -> Router<AppState> {
         .route("/login", get(login_page).post(login_submit))
         .route("/logout", axum::routing::post(logout))
         .route("/password", get(password_page).post(password_submit))
+        .route(
+            "/assessments",
+            get(assessments_page).post(assessment_create),
+        )
+        .route(
+            "/assessments/{id}",
+            get(assessment_page).post(assessment_save),
+        )
 }
 
 /// Every text of the console, per language.
@@ -74,6 +82,20 @@ pub struct Texts {
     err_locked: &'static str,
     err_current_password: &'static str,
     err_new_password: &'static str,
+    assessments: &'static str,
+    standard: &'static str,
+    target: &'static str,
+    target_level: &'static str,
+    level_reached: &'static str,
+    score: &'static str,
+    no_assessments: &'static str,
+    new_assessment: &'static str,
+    highest: &'static str,
+    variant: &'static str,
+    create: &'static str,
+    gaps_to: &'static str,
+    reason: &'static str,
+    no_level: &'static str,
     /// Labels of stored values (statuses, outcomes, kinds), English first.
     labels: &'static [(&'static str, &'static str)],
 }
@@ -138,7 +160,35 @@ const EN: Texts = Texts {
     err_locked: "Too many failed logins: the account is locked for a while.",
     err_current_password: "The current password is wrong.",
     err_new_password: "The new password is not accepted",
+    assessments: "Assessments",
+    standard: "Standard",
+    target: "Target",
+    target_level: "Target level",
+    level_reached: "Level reached",
+    score: "Score",
+    no_assessments: "No assessments yet.",
+    new_assessment: "New assessment",
+    highest: "the standard's highest",
+    variant: "Variant (standards that have them)",
+    create: "Create",
+    gaps_to: "gaps to",
+    reason: "Reason (required for not applicable) or notes",
+    no_level: "none",
     labels: &[
+        ("basic", "Basic"),
+        ("enhanced", "Enhanced"),
+        ("advanced", "Advanced"),
+        ("public-cloud", "Public cloud"),
+        ("private-cloud", "Private cloud"),
+        ("draft", "Draft"),
+        ("submitted", "Submitted"),
+        ("reviewed", "Reviewed"),
+        ("signed_off", "Signed off"),
+        ("pass", "Pass"),
+        ("partial", "Partial"),
+        ("fail", "Fail"),
+        ("not_applicable", "Not applicable"),
+        ("not_assessed", "Not assessed"),
         ("active", "Active"),
         ("suspended", "Suspended"),
         ("disabled", "Disabled"),
@@ -196,7 +246,35 @@ const ZH: Texts = Texts {
     err_locked: "登录失败次数过多，账户已被暂时锁定。",
     err_current_password: "当前密码错误。",
     err_new_password: "新密码不符合要求",
+    assessments: "评估",
+    standard: "标准",
+    target: "评估对象",
+    target_level: "目标级别",
+    level_reached: "达到级别",
+    score: "得分",
+    no_assessments: "尚无评估。",
+    new_assessment: "新建评估",
+    highest: "标准的最高级别",
+    variant: "类型（适用于区分类型的标准）",
+    create: "创建",
+    gaps_to: "距离",
+    reason: "理由（不适用时必填）或备注",
+    no_level: "未达到",
     labels: &[
+        ("basic", "基础级"),
+        ("enhanced", "增强级"),
+        ("advanced", "先进级"),
+        ("public-cloud", "公有云"),
+        ("private-cloud", "私有云"),
+        ("draft", "草稿"),
+        ("submitted", "已提交"),
+        ("reviewed", "已复核"),
+        ("signed_off", "已签署"),
+        ("pass", "符合"),
+        ("partial", "部分符合"),
+        ("fail", "不符合"),
+        ("not_applicable", "不适用"),
+        ("not_assessed", "未评估"),
         ("active", "启用"),
         ("suspended", "已暂停"),
         ("disabled", "已停用"),
@@ -581,6 +659,436 @@ async fn password_submit(
             lang.page(status, page.render())
         }
     }
+}
+
+// ---- assessments ------------------------------------------------------
+
+struct AssessmentRow {
+    id: String,
+    standard: String,
+    target: String,
+    status: &'static str,
+    target_level: &'static str,
+    reached: String,
+    score: String,
+}
+
+#[derive(Template)]
+#[template(path = "assessments.html")]
+struct AssessmentsPage<'a> {
+    t: &'a Texts,
+    tenant: Tenant,
+    rows: Vec<AssessmentRow>,
+    standards: Vec<(String, String)>,
+    can_write: bool,
+    error: Option<String>,
+}
+
+struct PointRow {
+    id: String,
+    title: String,
+    statement: String,
+    level: &'static str,
+    verdict: &'static str,
+    reason: String,
+}
+
+struct PartRows {
+    title: String,
+    score: String,
+    points: Vec<PointRow>,
+}
+
+#[derive(Template)]
+#[template(path = "assessment.html")]
+struct AssessmentPage<'a> {
+    t: &'a Texts,
+    id: String,
+    title: String,
+    target: String,
+    status: &'static str,
+    target_level: &'static str,
+    reached: String,
+    score: String,
+    gap_count: usize,
+    next_level: String,
+    parts: Vec<PartRows>,
+    verdicts: Vec<&'static str>,
+    editable: bool,
+    error: Option<String>,
+}
+
+fn lang_code(t: &Texts) -> &'static str {
+    if t.html_lang == "en" { "en" } else { "zh" }
+}
+
+fn reached_label(t: &Texts, l: Option<kexin_core::Level>) -> String {
+    l.map_or_else(
+        || t.no_level.to_string(),
+        |l| t.label(l.as_str()).to_string(),
+    )
+}
+
+fn score_label(s: Option<f64>) -> String {
+    s.map_or_else(|| "–".into(), |s| format!("{s:.1}"))
+}
+
+async fn assessments_list(
+    state: &AppState,
+    lang: &Lang,
+    p: &Principal,
+    error: Option<String>,
+) -> Response {
+    let t = &p.tenant;
+    let result = async {
+        let mut rows = Vec::new();
+        for a in state.store.list_assessments(&t.id).await? {
+            let v = crate::api::assessments::view(state, a).await?;
+            let s = kexin_catalog::Catalog::embedded().standard(&v.assessment.standard_id);
+            rows.push(AssessmentRow {
+                id: v.assessment.id.to_string(),
+                standard: s.map_or(v.assessment.standard_id.clone(), |s| {
+                    s.title.get(lang_code(lang.texts)).to_string()
+                }),
+                target: v.assessment.target_name.clone(),
+                status: v.assessment.status.as_str(),
+                target_level: v.assessment.target_level.as_str(),
+                reached: reached_label(lang.texts, v.evaluation.level_reached),
+                score: score_label(v.evaluation.score),
+            });
+        }
+        Ok::<_, crate::error::ApiError>(rows)
+    }
+    .await;
+    match result {
+        Ok(rows) => {
+            let standards = kexin_catalog::Catalog::embedded()
+                .standards
+                .iter()
+                .map(|s| {
+                    (
+                        s.id.clone(),
+                        format!("{} {}", s.blueprint, s.title.get(lang_code(lang.texts))),
+                    )
+                })
+                .collect();
+            let page = AssessmentsPage {
+                t: lang.texts,
+                tenant: t.clone(),
+                rows,
+                standards,
+                can_write: p.actor.may(Permission::WriteData, &t.id),
+                error,
+            };
+            lang.page(StatusCode::OK, page.render())
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn assessments_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    ConsoleUser(p): ConsoleUser,
+) -> Response {
+    match p {
+        Some(p) if p.user.as_ref().is_some_and(|u| !u.must_change_password) => {
+            assessments_list(&state, &lang, &p, None).await
+        }
+        Some(_) => Redirect::to("/password").into_response(),
+        None => Redirect::to("/login").into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct NewAssessmentForm {
+    standard: String,
+    target: String,
+    level: String,
+    variant: String,
+}
+
+async fn assessment_create(
+    State(state): State<AppState>,
+    lang: Lang,
+    headers: HeaderMap,
+    ConsoleUser(p): ConsoleUser,
+    Form(f): Form<NewAssessmentForm>,
+) -> Response {
+    let Some(p) = p else {
+        return Redirect::to("/login").into_response();
+    };
+    if !same_origin(&headers) {
+        return (StatusCode::FORBIDDEN, "cross-origin form posts are refused").into_response();
+    }
+    if let Err(e) = p
+        .require(
+            &state,
+            Permission::WriteData,
+            &p.tenant,
+            "assessment.create",
+        )
+        .await
+    {
+        return assessments_list(&state, &lang, &p, Some(e.detail.message)).await;
+    }
+    let catalog = kexin_catalog::Catalog::embedded();
+    let Some(s) = catalog.standard(&f.standard) else {
+        return assessments_list(
+            &state,
+            &lang,
+            &p,
+            Some(format!("unknown standard {}", f.standard)),
+        )
+        .await;
+    };
+    let level = match f.level.as_str() {
+        "basic" => kexin_core::Level::Basic,
+        "enhanced" => kexin_core::Level::Enhanced,
+        "advanced" => kexin_core::Level::Advanced,
+        _ => *s.levels.last().unwrap_or(&kexin_core::Level::Basic),
+    };
+    let variant = (!f.variant.is_empty()).then_some(f.variant);
+    let problem = if !s.levels.contains(&level) {
+        Some(format!(
+            "{}: {:?}",
+            lang.texts.target_level,
+            s.levels.iter().map(|l| l.as_str()).collect::<Vec<_>>()
+        ))
+    } else if variant.as_ref().is_some_and(|v| !s.variants.contains(v))
+        || (variant.is_none() && !s.variants.is_empty())
+    {
+        Some(format!(
+            "{}: {}",
+            lang.texts.variant,
+            if s.variants.is_empty() {
+                "—".to_string()
+            } else {
+                s.variants.join(", ")
+            }
+        ))
+    } else {
+        None
+    };
+    if let Some(problem) = problem {
+        return assessments_list(&state, &lang, &p, Some(problem)).await;
+    }
+    let new = kexin_store::NewAssessment {
+        standard_id: s.id.clone(),
+        variant,
+        target_name: f.target.trim().to_string(),
+        target_level: level,
+        supersedes: None,
+    };
+    match state
+        .store
+        .create_assessment(&p.actor, &p.tenant.id, new)
+        .await
+    {
+        Ok(a) => Redirect::to(&format!("/assessments/{}", a.id)).into_response(),
+        Err(e) => assessments_list(&state, &lang, &p, Some(e.to_string())).await,
+    }
+}
+
+async fn assessment_render(
+    state: &AppState,
+    lang: &Lang,
+    p: &Principal,
+    id: &str,
+    error: Option<String>,
+) -> Response {
+    let a = match state
+        .store
+        .assessment(&p.tenant.id, &kexin_core::AssessmentId::from_string(id))
+        .await
+    {
+        Ok(a) => a,
+        Err(e) => return crate::error::ApiError::from(e).into_response(),
+    };
+    let v = match crate::api::assessments::view(state, a).await {
+        Ok(v) => v,
+        Err(e) => return e.into_response(),
+    };
+    let Some(s) = kexin_catalog::Catalog::embedded().standard(&v.assessment.standard_id) else {
+        return crate::error::ApiError::not_found("standard").into_response();
+    };
+    let code = lang_code(lang.texts);
+    let results: std::collections::HashMap<&str, &kexin_core::PointResult> =
+        v.results.iter().map(|r| (r.point_id.as_str(), r)).collect();
+    let mut parts: Vec<PartRows> = Vec::new();
+    for top in &s.parts {
+        let score = v
+            .evaluation
+            .parts
+            .iter()
+            .find(|x| x.part_id == top.id)
+            .map(|x| score_label(x.score))
+            .unwrap_or_default();
+        parts.push(PartRows {
+            title: top.title.get(code).to_string(),
+            score,
+            points: Vec::new(),
+        });
+    }
+    for (parents, point) in s.points() {
+        if !kexin_assess::applies(point, v.assessment.variant.as_deref()) {
+            continue;
+        }
+        let Some(i) = parents
+            .first()
+            .and_then(|top| s.parts.iter().position(|x| x.id == top.id))
+        else {
+            continue;
+        };
+        let r = results.get(point.id.as_str());
+        parts[i].points.push(PointRow {
+            id: point.id.clone(),
+            title: point.title.get(code).to_string(),
+            statement: point.statement.get(code).to_string(),
+            level: point.level.as_str(),
+            verdict: r.map_or("not_assessed", |r| r.verdict.as_str()),
+            reason: r.and_then(|r| r.reason.clone()).unwrap_or_default(),
+        });
+    }
+    parts.retain(|x| !x.points.is_empty());
+    let e = &v.evaluation;
+    let page = AssessmentPage {
+        t: lang.texts,
+        id: v.assessment.id.to_string(),
+        title: format!("{} {}", s.blueprint, s.title.get(code)),
+        target: v.assessment.target_name.clone(),
+        status: v.assessment.status.as_str(),
+        target_level: v.assessment.target_level.as_str(),
+        reached: reached_label(lang.texts, e.level_reached),
+        score: score_label(e.score),
+        gap_count: e.gaps_to_next.len(),
+        next_level: e
+            .next_level
+            .map_or_else(String::new, |l| lang.texts.label(l.as_str()).to_string()),
+        parts,
+        verdicts: kexin_core::Verdict::ALL
+            .iter()
+            .map(|v| v.as_str())
+            .collect(),
+        editable: v.assessment.status == kexin_core::AssessmentStatus::Draft
+            && p.actor.may(Permission::WriteData, &p.tenant.id),
+        error,
+    };
+    lang.page(StatusCode::OK, page.render())
+}
+
+async fn assessment_page(
+    State(state): State<AppState>,
+    lang: Lang,
+    ConsoleUser(p): ConsoleUser,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Response {
+    match p {
+        Some(p) if p.user.as_ref().is_some_and(|u| !u.must_change_password) => {
+            assessment_render(&state, &lang, &p, &id, None).await
+        }
+        Some(_) => Redirect::to("/password").into_response(),
+        None => Redirect::to("/login").into_response(),
+    }
+}
+
+/// Saves the points whose answer changed, all or nothing.
+async fn assessment_save(
+    State(state): State<AppState>,
+    lang: Lang,
+    headers: HeaderMap,
+    ConsoleUser(p): ConsoleUser,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let Some(p) = p else {
+        return Redirect::to("/login").into_response();
+    };
+    if !same_origin(&headers) {
+        return (StatusCode::FORBIDDEN, "cross-origin form posts are refused").into_response();
+    }
+    if let Err(e) = p
+        .require(
+            &state,
+            Permission::WriteData,
+            &p.tenant,
+            "assessment.answer",
+        )
+        .await
+    {
+        return assessment_render(&state, &lang, &p, &id, Some(e.detail.message)).await;
+    }
+    let aid = kexin_core::AssessmentId::from_string(id.clone());
+    let current = match state.store.point_results(&p.tenant.id, &aid).await {
+        Ok(r) => r,
+        Err(e) => return crate::error::ApiError::from(e).into_response(),
+    };
+    let reasons: std::collections::HashMap<&str, &str> = fields
+        .iter()
+        .filter_map(|(k, v)| k.strip_prefix("r.").map(|k| (k, v.as_str())))
+        .collect();
+    let mut inputs = Vec::new();
+    for (k, v) in &fields {
+        let Some(point) = k.strip_prefix("v.") else {
+            continue;
+        };
+        let Ok(verdict) = v.parse::<kexin_core::Verdict>() else {
+            return assessment_render(
+                &state,
+                &lang,
+                &p,
+                &id,
+                Some(format!("{point}: `{v}` is not a result")),
+            )
+            .await;
+        };
+        let reason = reasons
+            .get(point)
+            .map(|r| r.trim().to_string())
+            .filter(|r| !r.is_empty());
+        let before = current.iter().find(|r| r.point_id == point);
+        let unchanged = match before {
+            Some(b) => b.verdict == verdict && b.reason == reason,
+            None => verdict == kexin_core::Verdict::NotAssessed && reason.is_none(),
+        };
+        if !unchanged {
+            inputs.push(kexin_store::ResultInput {
+                point_id: point.to_string(),
+                verdict,
+                reason,
+                notes: before.and_then(|b| b.notes.clone()),
+                source: "manual".into(),
+            });
+        }
+    }
+    if !inputs.is_empty() {
+        let a = match state.store.assessment(&p.tenant.id, &aid).await {
+            Ok(a) => a,
+            Err(e) => return crate::error::ApiError::from(e).into_response(),
+        };
+        if let Some(bad) = inputs.iter().find(|i| {
+            kexin_catalog::Catalog::embedded()
+                .point(&i.point_id)
+                .is_none_or(|(s, _)| s.id != a.standard_id)
+        }) {
+            return assessment_render(
+                &state,
+                &lang,
+                &p,
+                &id,
+                Some(format!("unknown point {}", bad.point_id)),
+            )
+            .await;
+        }
+        if let Err(e) = state
+            .store
+            .record_results(&p.actor, &p.tenant.id, &aid, inputs)
+            .await
+        {
+            return assessment_render(&state, &lang, &p, &id, Some(e.to_string())).await;
+        }
+    }
+    Redirect::to(&format!("/assessments/{id}")).into_response()
 }
 
 #[cfg(test)]

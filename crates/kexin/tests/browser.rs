@@ -680,6 +680,67 @@ async fn walk_console(
     let path = check_png(&wd.screenshot().await, "console.png");
     eprintln!("screenshot: {}", path.display());
 
+    // Assessments: create one, see its level, fill a point in the form.
+    wd.click("a#nav-assessments").await;
+    wd.wait_url("/assessments", |u| u.ends_with("/assessments"))
+        .await;
+    wd.click("#standard option[value='cloud-host']").await;
+    wd.fill("#target", "prod-cloud").await;
+    wd.click("#level option[value='basic']").await;
+    wd.click("#create-assessment").await;
+    let page = wd
+        .wait_url("an assessment page", |u| u.contains("/assessments/0"))
+        .await;
+    let assessment_id = page.rsplit('/').next().unwrap().to_string();
+    assert_eq!(wd.text("#level-reached").await, "未达到");
+    assert_eq!(wd.text("#status").await, "草稿");
+    // Every basic point but the first answered through the API…
+    let view: Value = http
+        .get(format!(
+            "{url}api/v1/tenants/platform/assessments/{assessment_id}"
+        ))
+        .header(header::COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let gaps: Vec<String> = view["evaluation"]["gaps_to_next"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["point_id"].as_str().unwrap().to_string())
+        .collect();
+    let answers: Vec<Value> = gaps[1..]
+        .iter()
+        .map(|p| json!({"point": p, "result": "pass"}))
+        .collect();
+    let resp = http
+        .put(format!(
+            "{url}api/v1/tenants/platform/assessments/{assessment_id}/results"
+        ))
+        .header(header::COOKIE, &cookie)
+        .json(&json!({"answers": answers}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    wd.goto(&page).await;
+    assert_eq!(wd.text("#gap-count").await, "1");
+    // …and the last one in the browser form.
+    wd.click(&format!("input[name='v.{}'][value='pass']", gaps[0]))
+        .await;
+    wd.click("#save-answers").await;
+    wd.wait_url("back on the assessment", |u| u == page).await;
+    assert_eq!(
+        wd.text("#level-reached").await,
+        "基础级",
+        "the level is reached once every basic point passes"
+    );
+    check_png(&wd.screenshot().await, "assessment.png");
+    wd.goto(&url).await;
+
     // Logout ends the session and returns to the (Chinese) login page.
     let session = wd
         .cookie("kexin_session")

@@ -160,7 +160,10 @@ pub fn report(standard_id: &str, target: Level, status: AssessmentStatus, mix: M
             note: Some("Evidence added.".into()),
         });
     }
-    if matches!(status, AssessmentStatus::Reviewed | AssessmentStatus::SignedOff) {
+    if matches!(
+        status,
+        AssessmentStatus::Reviewed | AssessmentStatus::SignedOff
+    ) {
         workflow.push(WorkflowStep {
             step: "reviewed".into(),
             by: REVIEWER.into(),
@@ -234,7 +237,9 @@ pub fn run(program: &str, args: &[String], timeout: Duration, install: &str) -> 
 
 /// A fresh directory for one test's files under Cargo's per-target scratch directory.
 pub fn scratch(name: &str) -> std::path::PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("kexin-report").join(name);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("kexin-report")
+        .join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("scratch dir");
     dir
