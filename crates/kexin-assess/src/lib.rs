@@ -16,11 +16,13 @@
 //! * A point applies to a variant (public or private cloud…) unless it lists
 //!   other variants only.
 
-use kexin_catalog::{EvidenceSpec, Part, Point, Standard, Text};
-use kexin_core::Level;
 pub mod import;
 
+use std::collections::HashMap;
+
+use kexin_catalog::{EvidenceSpec, Part, Point, Standard, Text};
 pub use kexin_core::Verdict;
+use kexin_core::{CheckOutcome, CheckStatus, Level};
 use serde::Serialize;
 
 /// What was answered for a point: the verdict and, for not applicable, why.
@@ -238,6 +240,76 @@ pub fn evaluate<'a>(
     }
 }
 
+/// A result for a point bound to automatic checks, derived from one run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckFill {
+    pub point_id: String,
+    pub verdict: Verdict,
+    pub reason: Option<String>,
+    /// What each check saw, for the record.
+    pub notes: String,
+}
+
+/// Results for every applicable point whose checks all appear in
+/// `outcomes`: pass when every check passes, fail when every check fails,
+/// partial when they disagree, not applicable when the checks found nothing
+/// to check. A point with a check that could not run (error) or did not run
+/// at all is left to a person.
+pub fn results_from_checks(
+    standard: &Standard,
+    variant: Option<&str>,
+    outcomes: &HashMap<&str, &CheckOutcome>,
+) -> Vec<CheckFill> {
+    let mut fills = Vec::new();
+    for (_, p) in applicable(standard, variant) {
+        let ids: Vec<&str> = p.check_ids().collect();
+        if ids.is_empty() {
+            continue;
+        }
+        let Some(found) = ids
+            .iter()
+            .map(|id| outcomes.get(id).copied())
+            .collect::<Option<Vec<&CheckOutcome>>>()
+        else {
+            continue;
+        };
+        if found.iter().any(|o| o.status == CheckStatus::Error) {
+            continue;
+        }
+        let decisive: Vec<&&CheckOutcome> = found
+            .iter()
+            .filter(|o| o.status != CheckStatus::NotApplicable)
+            .collect();
+        let passed = decisive
+            .iter()
+            .filter(|o| o.status == CheckStatus::Pass)
+            .count();
+        let (verdict, reason) = match (decisive.len(), passed) {
+            (0, _) => (
+                Verdict::NotApplicable,
+                Some("the automatic checks found nothing this point applies to".to_string()),
+            ),
+            (n, p) if p == n => (Verdict::Pass, None),
+            (_, 0) => (Verdict::Fail, None),
+            _ => (Verdict::Partial, None),
+        };
+        let mut notes: String = found
+            .iter()
+            .map(|o| format!("{}: {} — {}\n", o.check_id, o.status, o.evidence))
+            .collect();
+        if notes.chars().count() > 4000 {
+            notes = notes.chars().take(3990).collect::<String>() + " …";
+        }
+        fills.push(CheckFill {
+            point_id: p.id.clone(),
+            verdict,
+            reason,
+            notes: notes.trim_end().to_string(),
+        });
+    }
+    fills
+}
+
 /// A point whose result differs between two assessments.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PointChange {
@@ -393,6 +465,70 @@ mod tests {
         assert_ne!(
             level_reached(s, Some("public-cloud"), |x| a.get(x)),
             s.levels.last().copied()
+        );
+    }
+
+    #[test]
+    fn check_results_fill_the_points_bound_to_them() {
+        use kexin_core::{CheckOutcome, CheckStatus};
+        let s = cloud_host();
+        let bound: Vec<(String, Vec<String>)> = s
+            .points()
+            .filter(|(_, p)| p.check_ids().count() > 0)
+            .map(|(_, p)| (p.id.clone(), p.check_ids().map(str::to_string).collect()))
+            .collect();
+        assert!(bound.len() > 80);
+        let statuses = [
+            CheckStatus::Pass,
+            CheckStatus::Fail,
+            CheckStatus::Error,
+            CheckStatus::NotApplicable,
+        ];
+        let outcomes: Vec<CheckOutcome> = bound
+            .iter()
+            .enumerate()
+            .flat_map(|(i, (_, checks))| {
+                checks.iter().map(move |c| CheckOutcome {
+                    check_id: c.clone(),
+                    status: statuses[i % 4],
+                    evidence: format!("seen {i}"),
+                })
+            })
+            .collect();
+        let map: HashMap<&str, &CheckOutcome> =
+            outcomes.iter().map(|o| (o.check_id.as_str(), o)).collect();
+        let fills = results_from_checks(&s, None, &map);
+        let by_point: HashMap<&str, &CheckFill> =
+            fills.iter().map(|f| (f.point_id.as_str(), f)).collect();
+        // Points whose checks share ids with other points see the last status written; test the ones with a unique check.
+        for (i, (point, checks)) in bound.iter().enumerate() {
+            if checks.len() != 1 || outcomes.iter().filter(|o| o.check_id == checks[0]).count() != 1
+            {
+                continue;
+            }
+            match statuses[i % 4] {
+                CheckStatus::Pass => assert_eq!(by_point[point.as_str()].verdict, Verdict::Pass),
+                CheckStatus::Fail => assert_eq!(by_point[point.as_str()].verdict, Verdict::Fail),
+                CheckStatus::Error => assert!(
+                    !by_point.contains_key(point.as_str()),
+                    "an error decides nothing"
+                ),
+                CheckStatus::NotApplicable => {
+                    let f = by_point[point.as_str()];
+                    assert_eq!(f.verdict, Verdict::NotApplicable);
+                    assert!(
+                        Answer {
+                            verdict: f.verdict,
+                            reason: f.reason.clone()
+                        }
+                        .meets()
+                    );
+                }
+            }
+        }
+        assert!(
+            results_from_checks(&s, None, &HashMap::new()).is_empty(),
+            "no run, nothing filled"
         );
     }
 

@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::{
-    AlertId, AssessmentId, AssetId, EventId, EvidenceId, FindingId, IncidentId, Level, RiskId,
-    Role, TenantId, Timestamp, TokenId, UserId,
+    AlertId, AssessmentId, AssetId, CheckRunId, EventId, EvidenceId, FindingId, IncidentId, Level,
+    RiskId, Role, TenantId, Timestamp, TokenId, UserId,
 };
 
 macro_rules! str_enum {
@@ -79,6 +79,16 @@ str_enum!(
 str_enum!(
     /// How a risk is treated (ISO/IEC 27005 options).
     RiskTreatment { Undecided = "undecided", Modify = "modify", Retain = "retain", Avoid = "avoid", Share = "share" }
+);
+str_enum!(
+    /// The outcome of one automatic check in one run.
+    CheckStatus {
+        Pass = "pass",
+        Fail = "fail",
+        /// The check could not run (unreadable file, broken config); says nothing either way.
+        Error = "error",
+        NotApplicable = "not_applicable",
+    }
 );
 str_enum!(
     /// How an audited action ended.
@@ -288,6 +298,29 @@ pub struct PointResult {
     pub updated_by: String,
     pub updated_at: Timestamp,
     pub evidence: Vec<EvidenceId>,
+}
+
+/// One run of automatic checks on one asset (a host scan, for instance).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CheckRun {
+    pub id: CheckRunId,
+    pub tenant_id: TenantId,
+    pub asset_id: AssetId,
+    /// What produced it, e.g. `kexin scan host 0.1.0`.
+    pub source: String,
+    pub started_at: Timestamp,
+    pub received_at: Timestamp,
+    pub created_by: String,
+}
+
+/// The result of one check in a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CheckOutcome {
+    /// A check id of the catalog, e.g. `host.ssh.root-login`.
+    pub check_id: String,
+    pub status: CheckStatus,
+    /// What was seen: file and line, or command output.
+    pub evidence: String,
 }
 
 /// One entry of the append-only, hash-chained audit trail.

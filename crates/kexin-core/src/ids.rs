@@ -54,6 +54,8 @@ id_type!(
     EvidenceId,
     /// Identifies an assessment.
     AssessmentId,
+    /// Identifies a run of automatic checks.
+    CheckRunId,
 );
 
 #[cfg(test)]

@@ -20,13 +20,14 @@ mod time;
 
 pub use access::{Actor, ActorKind, Permission, Role, UnknownRole};
 pub use domain::{
-    Alert, AlertStatus, ApiToken, Assessment, Asset, AssetKind, AuditOutcome, AuditRecord, Event,
-    Evidence, EvidenceKind, Finding, FindingStatus, Incident, IncidentStatus, PointResult, Risk,
-    RiskTreatment, Severity, Tenant, TenantStatus, User, UserStatus,
+    Alert, AlertStatus, ApiToken, Assessment, Asset, AssetKind, AuditOutcome, AuditRecord,
+    CheckOutcome, CheckRun, CheckStatus, Event, Evidence, EvidenceKind, Finding, FindingStatus,
+    Incident, IncidentStatus, PointResult, Risk, RiskTreatment, Severity, Tenant, TenantStatus,
+    User, UserStatus,
 };
 pub use ids::{
-    AlertId, AssessmentId, AssetId, EventId, EvidenceId, FindingId, IncidentId, RiskId, TenantId,
-    TokenId, UserId,
+    AlertId, AssessmentId, AssetId, CheckRunId, EventId, EvidenceId, FindingId, IncidentId, RiskId,
+    TenantId, TokenId, UserId,
 };
 pub use level::{AssessmentStatus, Level, Verdict};
 pub use time::Timestamp;

@@ -227,7 +227,7 @@ pub(crate) fn step_name(lang: Lang, step: &str) -> String {
 
 pub(crate) fn evidence_kind_name(lang: Lang, kind: EvidenceKind) -> &'static str {
     match kind {
-        EvidenceKind::Check => lang.pick("Automatic check", "自动检查"),
+        EvidenceKind::Check => lang.pick("Check", "检查"),
         EvidenceKind::Document => lang.pick("Document", "文档"),
         EvidenceKind::Configuration => lang.pick("Configuration", "配置"),
         EvidenceKind::Interview => lang.pick("Interview", "访谈"),

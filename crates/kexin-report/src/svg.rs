@@ -77,7 +77,7 @@ fn score_colour(score: f64) -> &'static str {
 const WIDTH: f64 = 720.0;
 const LABEL_W: f64 = 270.0;
 const VALUE_W: f64 = 56.0;
-const ROW_H: f64 = 24.0;
+const ROW_H: f64 = 21.0;
 const FONT: f64 = 12.0;
 
 /// A horizontal bar chart of scores on a 0–100 axis.
@@ -127,16 +127,16 @@ pub(crate) fn bar_chart(title: &str, bars: &[Bar], no_score: &str) -> String {
         );
         let _ = write!(
             s,
-            r##"<rect x="{plot_x}" y="{ry}" width="{plot_w}" height="14" fill="#eef1f5"/>"##,
-            ry = mid - 7.0,
+            r##"<rect x="{plot_x}" y="{ry}" width="{plot_w}" height="13" fill="#eef1f5"/>"##,
+            ry = mid - 6.5,
         );
         match bar.score {
             Some(score) => {
                 let w = x_of(score) - plot_x;
                 let _ = write!(
                     s,
-                    r##"<rect x="{plot_x}" y="{ry}" width="{w:.1}" height="14" fill="{c}"/><text x="{vx:.1}" y="{vy}" font-size="{FONT}" font-weight="600" fill="#1f2937">{v:.1}</text>"##,
-                    ry = mid - 7.0,
+                    r##"<rect x="{plot_x}" y="{ry}" width="{w:.1}" height="13" fill="{c}"/><text x="{vx:.1}" y="{vy}" font-size="{FONT}" font-weight="600" fill="#1f2937">{v:.1}</text>"##,
+                    ry = mid - 6.5,
                     c = score_colour(score),
                     vx = plot_x + w + 6.0,
                     vy = mid + 4.0,
@@ -243,12 +243,12 @@ mod tests {
         let plot_w = WIDTH - LABEL_W - VALUE_W;
         assert!(
             svg.contains(&format!(
-                r##"width="{plot_w:.1}" height="14" fill="#2e7d32""##
+                r##"width="{plot_w:.1}" height="13" fill="#2e7d32""##
             )),
             "{svg}"
         );
         assert!(svg.contains(&format!(
-            r##"width="{:.1}" height="14" fill="#c77700""##,
+            r##"width="{:.1}" height="13" fill="#c77700""##,
             plot_w / 2.0
         )));
         assert!(svg.contains(">no score</text>"));

@@ -16,6 +16,14 @@ fn esc(s: &str) -> String {
         .replace('\'', "&#39;")
 }
 
+/// How the report writes a point id: with a line-break opportunity after each dot.
+fn pid(id: &str) -> String {
+    format!(
+        r#"<code class="pid">{}</code>"#,
+        id.split_inclusive('.').collect::<Vec<_>>().join("<wbr>")
+    )
+}
+
 /// The values of every `attr="…"` in `html`.
 fn attr_values<'a>(html: &'a str, attr: &str) -> Vec<&'a str> {
     let needle = format!(" {attr}=\"");

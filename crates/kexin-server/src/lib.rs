@@ -135,6 +135,14 @@ pub fn router(state: AppState) -> Router {
             "/tenants/{tenant}/assessments/{id}/diff/{other}",
             get(assessments::diff),
         )
+        .route(
+            "/tenants/{tenant}/assessments/{id}/fill",
+            post(assessments::fill),
+        )
+        .route(
+            "/tenants/{tenant}/assets/{id}/check-runs",
+            get(assessments::check_runs).post(assessments::record_check_run),
+        )
         .route("/openapi.json", get(openapi::document))
         .fallback(api_not_found);
 

@@ -21,6 +21,7 @@
 pub mod assessments;
 pub mod audit;
 pub mod backup;
+mod checks;
 mod error;
 pub mod migrate;
 mod records;

@@ -38,6 +38,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "assessments",
         sql: include_str!("../migrations/sqlite/0003_assessments.sql"),
     },
+    Migration {
+        version: 4,
+        name: "check_runs",
+        sql: include_str!("../migrations/sqlite/0004_check_runs.sql"),
+    },
 ];
 
 /// The schema version this binary writes.

@@ -110,6 +110,12 @@ pub enum AssessCmd {
         tenant: String,
         id: String,
     },
+    /// Fill the points bound to automatic checks from the newest check run on the asset named like the target.
+    Fill {
+        #[arg(long)]
+        tenant: String,
+        id: String,
+    },
     /// Points whose result differs between two assessments of the same target and standard.
     Diff {
         #[arg(long)]
@@ -234,6 +240,7 @@ pub async fn run(
                 supersedes: supersedes.clone().map(AssessmentId::from_string),
             };
             let a = store.create_assessment(actor, &t.id, new).await?;
+            kexin_server::api::assessments::fill_from_checks(store, actor, &a).await?;
             print(format, &a, || {
                 vec![vec![format!(
                     "created assessment {} of {} against {} (target level {})",
@@ -549,6 +556,28 @@ pub async fn run(
                     a.id,
                     a.status.as_str()
                 )]]
+            })?;
+        }
+        AssessCmd::Fill { tenant, id } => {
+            let t = tenant_of(tenant).await?;
+            let a = store
+                .assessment(&t.id, &AssessmentId::from_string(id.clone()))
+                .await?;
+            if a.status != kexin_core::AssessmentStatus::Draft {
+                bail!(
+                    "assessment {} is {}: only a draft can be filled",
+                    a.id,
+                    a.status.as_str()
+                );
+            }
+            let filled = kexin_server::api::assessments::fill_from_checks(store, actor, &a).await?;
+            let value = serde_json::json!({"run": filled.as_ref().map(|(r, _)| r), "filled": filled.as_ref().map_or(0, |(_, n)| *n)});
+            print(format, &value, || match &filled {
+                Some((run, n)) => vec![vec![format!("filled {n} points from check run {run}")]],
+                None => vec![vec![format!(
+                    "no check run on an asset named `{}` yet: nothing filled",
+                    a.target_name
+                )]],
             })?;
         }
         AssessCmd::Diff {

@@ -848,3 +848,119 @@ async fn assessments_over_the_api() {
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn check_runs_fill_the_points_bound_to_checks() {
+    let w = world().await;
+    let agent = &w.acme["analyst"];
+    let (_, asset) = agent
+        .post(
+            "/api/v1/tenants/acme/assets",
+            json!({"name": "web-1", "kind": "host"}),
+        )
+        .await;
+    let asset_id = asset["id"].as_str().unwrap().to_string();
+    let runs = format!("/api/v1/tenants/acme/assets/{asset_id}/check-runs");
+    let (s, b) = agent
+        .post(
+            &runs,
+            json!({"source": "test", "results": [{"check": "host.nope.nope", "status": "pass"}]}),
+        )
+        .await;
+    assert_eq!(
+        (s, b["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("results[0].check")),
+        "{b}"
+    );
+
+    let (s, a) = agent
+        .post(
+            "/api/v1/tenants/acme/assessments",
+            json!({"standard": "cloud-host", "target": "web-1", "level": "basic"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let base = format!(
+        "/api/v1/tenants/acme/assessments/{}",
+        a["id"].as_str().unwrap()
+    );
+    let (_, v) = agent.get(&base).await;
+    assert_eq!(v["results"], json!([]), "no run yet, nothing filled");
+
+    // A run where every check of the catalog passes fills every bound point.
+    let (_, checks_doc) = agent.get("/api/v1/catalog/cloud-host").await;
+    let mut checks: Vec<String> = Vec::new();
+    fn collect(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(Value::String(c)) = m.get("check") {
+                    out.push(c.clone());
+                }
+                m.values().for_each(|x| collect(x, out));
+            }
+            Value::Array(a) => a.iter().for_each(|x| collect(x, out)),
+            _ => {}
+        }
+    }
+    collect(&checks_doc, &mut checks);
+    checks.sort();
+    checks.dedup();
+    let results: Vec<Value> = checks
+        .iter()
+        .map(|c| json!({"check": c, "status": "pass", "evidence": "ok"}))
+        .collect();
+    let (s, run) = agent
+        .post(
+            &runs,
+            json!({"source": "kexin scan host", "results": results}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{run}");
+    assert_eq!(run["filled_assessments"].as_array().unwrap().len(), 1);
+    let run_id = run["run"]["id"].as_str().unwrap().to_string();
+    let (_, v) = agent.get(&base).await;
+    assert_eq!(
+        v["evaluation"]["level_reached"], "basic",
+        "every basic point is bound to a check that passed"
+    );
+    let first = v["results"][0].clone();
+    assert_eq!(
+        first["source"],
+        format!("check:{run_id}"),
+        "each result names the run it came from"
+    );
+
+    // A person's answer is never overwritten by a later run.
+    let point = first["point_id"].as_str().unwrap().to_string();
+    let (s, _) = Api::send(agent.request(reqwest::Method::PUT, &format!("{base}/results")).json(&json!({"answers": [{"point": point, "result": "partial", "notes": "seen on 2 of 3 hosts"}]}))).await;
+    assert_eq!(s, StatusCode::OK);
+    let failing: Vec<Value> = checks
+        .iter()
+        .map(|c| json!({"check": c, "status": "fail", "evidence": "bad"}))
+        .collect();
+    let (s, _) = agent
+        .post(
+            &runs,
+            json!({"source": "kexin scan host", "results": failing}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (_, v) = agent.get(&base).await;
+    let mine = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["point_id"] == point.as_str())
+        .unwrap();
+    assert_eq!(
+        (mine["verdict"].as_str(), mine["source"].as_str()),
+        (Some("partial"), Some("manual"))
+    );
+    assert_eq!(v["evaluation"]["level_reached"], Value::Null);
+    let (_, history) = agent.get(&runs).await;
+    assert_eq!(
+        history.as_array().unwrap().len(),
+        2,
+        "runs are kept with their history"
+    );
+}

@@ -144,6 +144,210 @@ pub struct DiffView {
     pub changes: Vec<PointChange>,
 }
 
+/// Fills the points of a draft assessment that are bound to automatic
+/// checks from the newest check run on the asset named like its target.
+/// Answers a person gave (`manual`) are never overwritten. Returns the run
+/// used and how many points it filled.
+pub async fn fill_from_checks(
+    store: &kexin_store::Store,
+    actor: &kexin_core::Actor,
+    a: &Assessment,
+) -> Result<Option<(kexin_core::CheckRunId, usize)>, kexin_store::StoreError> {
+    if a.status != kexin_core::AssessmentStatus::Draft {
+        return Ok(None);
+    }
+    let Some(s) = Catalog::embedded().standard(&a.standard_id) else {
+        return Ok(None);
+    };
+    let Some((run, outcomes)) = store
+        .latest_check_run_for(&a.tenant_id, &a.target_name)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let by_check: HashMap<&str, &kexin_core::CheckOutcome> =
+        outcomes.iter().map(|o| (o.check_id.as_str(), o)).collect();
+    let manual: std::collections::HashSet<String> = store
+        .point_results(&a.tenant_id, &a.id)
+        .await?
+        .into_iter()
+        .filter(|r| r.source == "manual" && r.verdict != Verdict::NotAssessed)
+        .map(|r| r.point_id)
+        .collect();
+    let inputs: Vec<ResultInput> =
+        kexin_assess::results_from_checks(s, a.variant.as_deref(), &by_check)
+            .into_iter()
+            .filter(|f| !manual.contains(&f.point_id))
+            .map(|f| ResultInput {
+                point_id: f.point_id,
+                verdict: f.verdict,
+                reason: f.reason,
+                notes: Some(f.notes),
+                source: format!("check:{}", run.id),
+            })
+            .collect();
+    let n = inputs.len();
+    if n > 0 {
+        store
+            .record_results(actor, &a.tenant_id, &a.id, inputs)
+            .await?;
+    }
+    Ok(Some((run.id, n)))
+}
+
+/// The result of filling an assessment from automatic checks.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FillResult {
+    /// The run used; none when the target has no check runs yet.
+    #[schema(value_type = Option<String>)]
+    pub run: Option<kexin_core::CheckRunId>,
+    pub filled: usize,
+}
+
+/// Fill the points bound to automatic checks from the newest check run on the asset named like the target (never overwriting a person's answer).
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/assessments/{id}/fill", tag = "assessments", params(("tenant" = String, Path, description = "tenant slug"), ("id" = String, Path)),
+    responses((status = 200, body = FillResult), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn fill(
+    State(state): State<AppState>,
+    p: Principal,
+    Path((slug, id)): Path<(String, String)>,
+) -> ApiResult<Json<FillResult>> {
+    let (_, a) = scoped(
+        &state,
+        &p,
+        &slug,
+        &id,
+        Permission::WriteData,
+        "assessment.fill",
+    )
+    .await?;
+    if a.status != kexin_core::AssessmentStatus::Draft {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "conflict",
+            "only a draft can be filled",
+        ));
+    }
+    let r = fill_from_checks(&state.store, &p.actor, &a).await?;
+    Ok(Json(FillResult {
+        run: r.as_ref().map(|(id, _)| id.clone()),
+        filled: r.map_or(0, |(_, n)| n),
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckResultRequest {
+    /// A check id of the catalog (`catalog/checks.yaml`).
+    pub check: String,
+    pub status: kexin_core::CheckStatus,
+    #[serde(default)]
+    pub evidence: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckRunRequest {
+    /// What produced the results, e.g. `kexin scan host 0.1.0`.
+    pub source: String,
+    /// RFC 3339; default: now.
+    pub started_at: Option<String>,
+    pub results: Vec<CheckResultRequest>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CheckRunView {
+    pub run: kexin_core::CheckRun,
+    pub results: Vec<kexin_core::CheckOutcome>,
+    /// Draft assessments of this asset that were filled from the run.
+    #[schema(value_type = Vec<String>)]
+    pub filled_assessments: Vec<AssessmentId>,
+}
+
+/// Record a run of automatic checks on an asset; draft assessments of the asset are filled from it.
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/assets/{id}/check-runs", tag = "assessments", request_body = CheckRunRequest, params(("tenant" = String, Path, description = "tenant slug"), ("id" = String, Path, description = "asset id")),
+    responses((status = 201, body = CheckRunView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn record_check_run(
+    State(state): State<AppState>,
+    p: Principal,
+    Path((slug, id)): Path<(String, String)>,
+    ApiJson(req): ApiJson<CheckRunRequest>,
+) -> ApiResult<(StatusCode, Json<CheckRunView>)> {
+    let t = p.tenant(&state, &slug, "checkrun.record").await?;
+    p.require(&state, Permission::WriteData, &t, "checkrun.record")
+        .await?;
+    let asset = state
+        .store
+        .asset(&t.id, &kexin_core::AssetId::from_string(id))
+        .await?;
+    let started_at = match &req.started_at {
+        Some(s) => {
+            kexin_core::Timestamp::parse(s).map_err(|e| ApiError::invalid("started_at", e))?
+        }
+        None => kexin_core::Timestamp::now(),
+    };
+    let catalog = Catalog::embedded();
+    let mut outcomes = Vec::with_capacity(req.results.len());
+    for (i, r) in req.results.into_iter().enumerate() {
+        if catalog.check(&r.check).is_none() {
+            return Err(ApiError::invalid("results", format!("results[{i}]: unknown check `{}`; the catalog's checks are in catalog/checks.yaml", r.check)).field(format!("results[{i}].check")));
+        }
+        outcomes.push(kexin_core::CheckOutcome {
+            check_id: r.check,
+            status: r.status,
+            evidence: r.evidence,
+        });
+    }
+    let run = state
+        .store
+        .record_check_run(
+            &p.actor,
+            &t.id,
+            &asset.id,
+            &req.source,
+            started_at,
+            &outcomes,
+        )
+        .await?;
+    let mut filled = Vec::new();
+    for a in state.store.list_assessments(&t.id).await? {
+        if a.target_name == asset.name
+            && a.status == kexin_core::AssessmentStatus::Draft
+            && fill_from_checks(&state.store, &p.actor, &a)
+                .await?
+                .is_some_and(|(_, n)| n > 0)
+        {
+            filled.push(a.id);
+        }
+    }
+    Ok((
+        StatusCode::CREATED,
+        Json(CheckRunView {
+            run,
+            results: outcomes,
+            filled_assessments: filled,
+        }),
+    ))
+}
+
+/// Check runs on an asset, newest first.
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/assets/{id}/check-runs", tag = "assessments", params(("tenant" = String, Path, description = "tenant slug"), ("id" = String, Path, description = "asset id")),
+    responses((status = 200, body = [kexin_core::CheckRun]), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn check_runs(
+    State(state): State<AppState>,
+    p: Principal,
+    Path((slug, id)): Path<(String, String)>,
+) -> ApiResult<Json<Vec<kexin_core::CheckRun>>> {
+    let t = p.tenant(&state, &slug, "checkrun.list").await?;
+    p.require(&state, Permission::ReadData, &t, "checkrun.list")
+        .await?;
+    let asset = state
+        .store
+        .asset(&t.id, &kexin_core::AssetId::from_string(id))
+        .await?;
+    Ok(Json(state.store.check_runs(&t.id, &asset.id).await?))
+}
+
 /// Evaluates an assessment as stored.
 pub async fn view(state: &AppState, a: Assessment) -> ApiResult<AssessmentView> {
     let s = standard(&a.standard_id)?;
