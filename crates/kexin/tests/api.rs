@@ -964,3 +964,75 @@ async fn check_runs_fill_the_points_bound_to_checks() {
         "runs are kept with their history"
     );
 }
+
+#[tokio::test]
+async fn evidence_proven_once_serves_every_point_grounded_in_the_same_control() {
+    let w = world().await;
+    let api = &w.acme["analyst"];
+    let catalog = kexin_catalog::Catalog::embedded();
+    // A cloud-host point and a point of another standard sharing a public control.
+    let (point, related) = catalog
+        .standard("cloud-host")
+        .unwrap()
+        .points()
+        .find_map(|(_, p)| {
+            catalog
+                .related_points(&p.id)
+                .into_iter()
+                .find(|r| r.point.standard.variants.is_empty())
+                .map(|r| (p.id.clone(), r))
+        })
+        .expect(
+            "the catalog grounds some cloud-host point in a control shared with another standard",
+        );
+    let other_standard = related.point.standard.id.clone();
+    let other_point = related.point.point.id.clone();
+
+    let (_, host) = api
+        .post(
+            "/api/v1/tenants/acme/assessments",
+            json!({"standard": "cloud-host", "target": "acme-cloud"}),
+        )
+        .await;
+    let (_, other) = api
+        .post(
+            "/api/v1/tenants/acme/assessments",
+            json!({"standard": other_standard, "target": "acme-cloud"}),
+        )
+        .await;
+    let other_base = format!(
+        "/api/v1/tenants/acme/assessments/{}",
+        other["id"].as_str().unwrap()
+    );
+    let (s, e) = api.post(&format!("{other_base}/links"), json!({"point": other_point, "name": "Key management policy", "url": "https://docs.acme.example/kms-policy"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{e}");
+
+    let (_, view) = api
+        .get(&format!(
+            "/api/v1/tenants/acme/assessments/{}",
+            host["id"].as_str().unwrap()
+        ))
+        .await;
+    let shared = view["shared_evidence"].as_array().unwrap();
+    let hit = shared
+        .iter()
+        .find(|x| x["point_id"] == point.as_str())
+        .unwrap_or_else(|| panic!("{point} is served by {other_point}: {shared:?}"));
+    assert_eq!(hit["evidence_id"], e["id"]);
+    assert_eq!(hit["from_point"], other_point.as_str());
+    assert!(!hit["controls"].as_array().unwrap().is_empty());
+    // Another target does not see it.
+    let (_, third) = api
+        .post(
+            "/api/v1/tenants/acme/assessments",
+            json!({"standard": "cloud-host", "target": "other-cloud"}),
+        )
+        .await;
+    let (_, view) = api
+        .get(&format!(
+            "/api/v1/tenants/acme/assessments/{}",
+            third["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(view["shared_evidence"], json!([]));
+}

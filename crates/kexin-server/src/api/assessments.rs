@@ -91,6 +91,78 @@ pub struct AssessmentView {
     pub assessment: Assessment,
     pub evaluation: Evaluation,
     pub results: Vec<PointResult>,
+    /// Evidence given for points of other standards, in assessments of the
+    /// same target, that are grounded in a control one of this
+    /// assessment's points is grounded in: proven once, it serves here too.
+    pub shared_evidence: Vec<SharedEvidence>,
+}
+
+/// Evidence that serves a point because a related point of another standard has it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SharedEvidence {
+    pub point_id: String,
+    #[schema(value_type = String)]
+    pub from_assessment: AssessmentId,
+    pub from_standard: String,
+    pub from_point: String,
+    #[schema(value_type = String)]
+    pub evidence_id: kexin_core::EvidenceId,
+    /// The public controls both points are grounded in, as `source ref`.
+    pub controls: Vec<String>,
+}
+
+/// Evidence from assessments of the same target against other standards
+/// that serves points of `a` through a shared control.
+pub async fn shared_evidence(
+    store: &kexin_store::Store,
+    a: &Assessment,
+) -> Result<Vec<SharedEvidence>, kexin_store::StoreError> {
+    let catalog = Catalog::embedded();
+    let Some(s) = catalog.standard(&a.standard_id) else {
+        return Ok(Vec::new());
+    };
+    let mut elsewhere: HashMap<(String, String), Vec<(AssessmentId, kexin_core::EvidenceId)>> =
+        HashMap::new();
+    for other in store.list_assessments(&a.tenant_id).await? {
+        if other.id == a.id
+            || other.target_name != a.target_name
+            || other.standard_id == a.standard_id
+        {
+            continue;
+        }
+        for r in store.point_results(&a.tenant_id, &other.id).await? {
+            for e in r.evidence {
+                elsewhere
+                    .entry((other.standard_id.clone(), r.point_id.clone()))
+                    .or_default()
+                    .push((other.id.clone(), e));
+            }
+        }
+    }
+    let mut shared = Vec::new();
+    if elsewhere.is_empty() {
+        return Ok(shared);
+    }
+    for (_, p) in s.points() {
+        for rel in catalog.related_points(&p.id) {
+            let key = (rel.point.standard.id.clone(), rel.point.point.id.clone());
+            for (from, evidence) in elsewhere.get(&key).into_iter().flatten() {
+                shared.push(SharedEvidence {
+                    point_id: p.id.clone(),
+                    from_assessment: from.clone(),
+                    from_standard: key.0.clone(),
+                    from_point: key.1.clone(),
+                    evidence_id: evidence.clone(),
+                    controls: rel
+                        .shared
+                        .iter()
+                        .map(|g| format!("{} {}", g.source, g.reference))
+                        .collect(),
+                });
+            }
+        }
+    }
+    Ok(shared)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -365,10 +437,12 @@ pub async fn view(state: &AppState, a: Assessment) -> ApiResult<AssessmentView> 
         })
         .collect();
     let evaluation = evaluate(s, a.variant.as_deref(), a.target_level, |p| answers.get(p));
+    let shared_evidence = shared_evidence(&state.store, &a).await?;
     Ok(AssessmentView {
         assessment: a,
         evaluation,
         results,
+        shared_evidence,
     })
 }
 
