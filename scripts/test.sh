@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs Kexin's whole test suite: unit, property, snapshot and integration
 # tests, including the console test in headless Chromium.
-# The browser test needs Debian's `chromium`, `chromium-driver` and a CJK font; they are
+# The browser and report tests need Debian's `chromium`, `chromium-driver`,
+# `poppler-utils` and a CJK font; they are
 # installed here when missing (as root) or named for you to install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +12,8 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 # A CJK font, so that screenshots and PDFs of zh-CN pages show characters.
 fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk" || need+=(fonts-wqy-microhei)
+# pdftoppm/pdftotext, to look at the PDF reports.
+command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 if ! command -v cargo-nextest >/dev/null 2>&1; then
   echo "cargo-nextest is missing: cargo install cargo-nextest --locked" >&2
   exit 2

@@ -306,16 +306,20 @@ fn cover(data: &ReportData, lang: Lang, l: &Labels) -> Cover {
         }
     };
     let target_met = e.level_reached.is_some_and(|r| r >= e.target_level);
-    let target_line = format!(
-        "{}: {} — {}",
-        l.target_level,
-        level_with_zh(lang, e.target_level),
-        if target_met {
-            lang.pick("met", "已达到")
-        } else {
-            lang.pick("not met", "未达到")
-        }
-    );
+    let target_line = match lang {
+        Lang::En => format!(
+            "{}: {} — {}",
+            l.target_level,
+            level_with_zh(lang, e.target_level),
+            if target_met { "met" } else { "not met" }
+        ),
+        Lang::Zh => format!(
+            "{}：{}，{}",
+            l.target_level,
+            e.target_level.title_zh(),
+            if target_met { "已达到" } else { "未达到" }
+        ),
+    };
     let (title_here, title_other) = match lang {
         Lang::En => (&s.title.en, &s.title.zh),
         Lang::Zh => (&s.title.zh, &s.title.en),

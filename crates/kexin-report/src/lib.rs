@@ -28,9 +28,9 @@ sign-off (workflow steps, signature lines).
 
 The HTML report is the single source: what the console shows, what is
 e-mailed and what is printed are the same document, so they cannot drift
-apart, and there is one template to translate and review. A second layout
-engine in-process (typst was measured) would mean a second template of every
-section, and it roughly doubles the workspace's build time for a feature
+apart, and there is one template to translate and review. A layout engine
+compiled in (typst) would need a second template of every section, and it
+roughly doubles the workspace's build time for a feature
 that runs a few times per assessment. Chromium's print engine handles
 everything the report needs: `@page` sizes and margin boxes (page numbers),
 repeated table headers, page breaks, inline SVG, and Chinese text. Chromium
@@ -40,7 +40,10 @@ profile with networking features off and a timeout ([`html_to_pdf`]).
 CJK glyphs come from the system's fonts, not from the report: install
 `fonts-wqy-microhei` or `fonts-noto-cjk` next to `chromium`. The CSS font
 stack names "Noto Sans CJK SC" and "WenQuanYi Micro Hei"; without either,
-Chinese text prints as empty boxes.
+Chinese text prints as empty boxes. WenQuanYi Micro Hei has a single
+weight, so Chromium synthesises the bold text as Type 3 glyphs and a report
+of a hundred points weighs about 1.5 MB; Noto Sans CJK brings real bold
+weights.
 
 # Escaping
 

@@ -257,6 +257,7 @@ fn cloud_host_html_shows_the_level_every_gap_and_every_point() {
     assert!(zh.contains("<html lang=\"zh-CN\">"));
     assert!(zh.contains("可信云服务安全测评方法 第1部分：云主机评估报告"));
     assert!(zh.contains("评估报告"));
+    assert!(zh.contains("目标级别：增强级，未达到"));
     assert!(zh.contains(r#"<div class="reached-main">未达到基础级</div>"#));
     for name in ["基础级", "增强级"] {
         assert!(zh.contains(name), "{name}");

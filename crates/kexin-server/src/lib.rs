@@ -143,6 +143,10 @@ pub fn router(state: AppState) -> Router {
             "/tenants/{tenant}/assets/{id}/check-runs",
             get(assessments::check_runs).post(assessments::record_check_run),
         )
+        .route(
+            "/tenants/{tenant}/assessments/{id}/report",
+            get(assessments::report),
+        )
         .route("/openapi.json", get(openapi::document))
         .fallback(api_not_found);
 

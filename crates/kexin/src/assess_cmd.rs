@@ -110,6 +110,17 @@ pub enum AssessCmd {
         tenant: String,
         id: String,
     },
+    /// Write the report: self-contained HTML (print-ready), PDF (printed by Debian's chromium) or JSON.
+    Report {
+        #[arg(long)]
+        tenant: String,
+        id: String,
+        #[arg(long, default_value = "en", value_parser = ["en", "zh"])]
+        lang: String,
+        /// File to write [default: standard output; required for pdf].
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
     /// Fill the points bound to automatic checks from the newest check run on the asset named like the target.
     Fill {
         #[arg(long)]
@@ -186,6 +197,7 @@ fn level_name(l: Option<Level>) -> String {
 pub async fn run(
     cmd: &AssessCmd,
     format: Format,
+    format_arg: crate::cli::FormatArg,
     store: &Store,
     actor: &Actor,
     tenant_of: impl AsyncFn(&str) -> anyhow::Result<Tenant>,
@@ -557,6 +569,53 @@ pub async fn run(
                     a.status.as_str()
                 )]]
             })?;
+        }
+        AssessCmd::Report {
+            tenant,
+            id,
+            lang,
+            output,
+        } => {
+            use crate::cli::FormatArg;
+            let t = tenant_of(tenant).await?;
+            let a = store
+                .assessment(&t.id, &AssessmentId::from_string(id.clone()))
+                .await?;
+            let data = kexin_server::api::assessments::report_data(store, &t, a.clone())
+                .await
+                .map_err(|e| anyhow!("{}", e.detail.message))?;
+            let lang: kexin_report::Lang = lang.parse().map_err(|e: String| anyhow!(e))?;
+            let (bytes, kind) = match format_arg {
+                FormatArg::Json => (kexin_report::render_json(&data).into_bytes(), "json"),
+                FormatArg::Html | FormatArg::Text => {
+                    (kexin_report::render_html(&data, lang)?.into_bytes(), "html")
+                }
+                FormatArg::Pdf => {
+                    let Some(out) = output else {
+                        bail!("--format pdf writes a file: give --output FILE.pdf")
+                    };
+                    kexin_report::html_to_pdf(&kexin_report::render_html(&data, lang)?, out)?;
+                    (Vec::new(), "pdf")
+                }
+            };
+            match (output, kind) {
+                (Some(out), "pdf") => eprintln!("wrote {}", out.display()),
+                (Some(out), _) => {
+                    std::fs::write(out, &bytes)
+                        .with_context(|| format!("cannot write {}", out.display()))?;
+                    eprintln!("wrote {}", out.display());
+                }
+                (None, _) => {
+                    use std::io::Write;
+                    std::io::stdout().write_all(&bytes)?;
+                }
+            }
+            let entry =
+                kexin_store::AuditEntry::new("assessment.report", "assessment", Some(&t.id))
+                    .object(&a.id)
+                    .with("format", kind)
+                    .with("lang", lang.as_str());
+            store.record_audit(actor, entry).await?;
         }
         AssessCmd::Fill { tenant, id } => {
             let t = tenant_of(tenant).await?;

@@ -23,15 +23,39 @@ pub struct Global {
     /// Configuration file [default: <data>/kexin.toml when it exists].
     #[arg(long, global = true, env = "KEXIN_CONFIG")]
     pub config: Option<PathBuf>,
-    /// Output format of commands that print data.
-    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    /// Output format: text or json for commands that print data; html, pdf or json for `assess report`.
+    #[arg(long = "format", global = true, value_enum, default_value_t = FormatArg::Text)]
+    pub format_arg: FormatArg,
 }
 
+/// What `--format` accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    Text,
+    Json,
+    Html,
+    Pdf,
+}
+
+/// How commands print data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Text,
     Json,
+}
+
+impl Global {
+    /// The format for data output; html and pdf are for reports only.
+    pub fn format(&self) -> Result<Format, String> {
+        match self.format_arg {
+            FormatArg::Text => Ok(Format::Text),
+            FormatArg::Json => Ok(Format::Json),
+            other => Err(format!(
+                "--format {} is only for `kexin assess report`; use text or json here",
+                format!("{other:?}").to_lowercase()
+            )),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

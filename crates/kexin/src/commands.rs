@@ -197,7 +197,15 @@ fn print_login_help(
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let data = cli.global.data.clone();
-    let format = cli.global.format;
+    let is_report = matches!(
+        &cli.command,
+        Command::Assess(crate::assess_cmd::AssessCmd::Report { .. })
+    );
+    let format = match cli.global.format() {
+        Ok(f) => f,
+        Err(_) if is_report => Format::Text,
+        Err(e) => return Err(usage(e)),
+    };
     match &cli.command {
         Command::Init { admin } => {
             let (store, config, init) =
@@ -294,6 +302,7 @@ fn progress_bar(what: &str) -> indicatif::ProgressBar {
 
 async fn serve(cli: &Cli, listen: Option<std::net::SocketAddr>) -> anyhow::Result<ExitCode> {
     let data = &cli.global.data;
+    let format = cli.global.format().map_err(usage)?;
     let fresh = !data.join(DB_FILE).exists();
     let (store, mut config, init) = if fresh {
         let (store, config, init) = initialize(data, cli.global.config.as_deref(), "admin").await?;
@@ -319,14 +328,14 @@ async fn serve(cli: &Cli, listen: Option<std::net::SocketAddr>) -> anyhow::Resul
     let addr = listener.local_addr()?;
     let url = format!("http://{addr}/");
     if let Some(init) = &init {
-        print_login_help(cli.global.format, data, init, Some(&url))?;
-    } else if cli.global.format == Format::Text {
+        print_login_help(format, data, init, Some(&url))?;
+    } else if format == Format::Text {
         println!(
             "Kexin is serving {url} (API {url}api/v1, data {})",
             data.display()
         );
     }
-    if cli.global.format == Format::Json && init.is_none() {
+    if format == Format::Json && init.is_none() {
         println!("{}", serde_json::json!({"url": url, "data_dir": data}));
     }
     std::io::stdout().flush().ok();
@@ -375,7 +384,14 @@ async fn admin_command(cli: &Cli) -> anyhow::Result<ExitCode> {
 }
 
 async fn admin_on_store(cli: &Cli, store: &Store) -> anyhow::Result<ExitCode> {
-    let format = cli.global.format;
+    let format = if matches!(
+        &cli.command,
+        Command::Assess(crate::assess_cmd::AssessCmd::Report { .. })
+    ) {
+        Format::Text
+    } else {
+        cli.global.format().map_err(usage)?
+    };
     let platform = tenant(store, PLATFORM_TENANT).await?;
     let actor = cli_actor(&platform);
     match &cli.command {
@@ -516,9 +532,14 @@ async fn admin_on_store(cli: &Cli, store: &Store) -> anyhow::Result<ExitCode> {
         },
         Command::Audit(cmd) => return audit_command(cmd, format, store, &actor).await,
         Command::Assess(cmd) => {
-            return crate::assess_cmd::run(cmd, format, store, &actor, async |slug: &str| {
-                tenant(store, slug).await
-            })
+            return crate::assess_cmd::run(
+                cmd,
+                format,
+                cli.global.format_arg,
+                store,
+                &actor,
+                async |slug: &str| tenant(store, slug).await,
+            )
             .await;
         }
         _ => unreachable!("handled in run()"),

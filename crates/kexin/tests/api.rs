@@ -839,6 +839,31 @@ async fn assessments_over_the_api() {
         "frozen: {b}"
     );
 
+    // The report, in each format.
+    for (format, ctype) in [
+        ("json", "application/json"),
+        ("html", "text/html; charset=utf-8"),
+        ("pdf", "application/pdf"),
+    ] {
+        let resp = w.acme["auditor"]
+            .request(
+                reqwest::Method::GET,
+                &format!("{base}/report?format={format}&lang=zh"),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK, "{format}");
+        assert_eq!(resp.headers()["content-type"], ctype);
+        let bytes = resp.bytes().await.unwrap();
+        assert!(bytes.len() > 1000, "{format}: {} bytes", bytes.len());
+    }
+    let (s, b) = analyst.get(&format!("{base}/report?format=docx")).await;
+    assert_eq!(
+        (s, b["error"]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("format"))
+    );
+
     // Another tenant cannot see or touch it.
     let (s, _) = w.globex_admin.get(&base).await;
     assert_eq!(s, StatusCode::FORBIDDEN);

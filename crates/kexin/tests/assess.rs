@@ -290,4 +290,49 @@ fn an_assessment_from_draft_to_sign_off() {
         );
     }
     assert!(run(&["audit", "verify"]).status.success());
+
+    // Reports of the signed-off assessment, in every format.
+    let o = run(&[
+        "--format", "json", "assess", "report", "--tenant", "acme", &id,
+    ]);
+    let report = json(&o);
+    assert_eq!(report["status"], "signed_off");
+    assert_eq!(report["points"].as_array().unwrap().len(), 88);
+    let html = dir.path().join("report.html");
+    let o = run(&[
+        "--format",
+        "html",
+        "assess",
+        "report",
+        "--tenant",
+        "acme",
+        &id,
+        "--lang",
+        "zh",
+        "--output",
+        html.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&html).unwrap();
+    assert!(text.contains("评估报告") && text.contains("基础级") && text.contains(&basic[0]));
+    let pdf = dir.path().join("report.pdf");
+    let o = run(&[
+        "--format",
+        "pdf",
+        "assess",
+        "report",
+        "--tenant",
+        "acme",
+        &id,
+        "--output",
+        pdf.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF"));
+    let o = run(&[
+        "--format", "pdf", "assess", "report", "--tenant", "acme", &id,
+    ]);
+    assert_eq!(o.status.code(), Some(1), "a PDF needs --output");
+    let o = run(&["--format", "html", "tenant", "list"]);
+    assert_eq!(o.status.code(), Some(2), "html is for reports only");
 }

@@ -420,6 +420,223 @@ pub async fn check_runs(
     Ok(Json(state.store.check_runs(&t.id, &asset.id).await?))
 }
 
+/// Everything the report of `a` shows, read from the store.
+pub async fn report_data(
+    store: &kexin_store::Store,
+    tenant: &Tenant,
+    a: Assessment,
+) -> Result<kexin_report::ReportData, ApiError> {
+    let s = standard(&a.standard_id)?;
+    let results = store.point_results(&tenant.id, &a.id).await?;
+    let evidence: HashMap<kexin_core::EvidenceId, Evidence> = store
+        .assessment_evidence(&tenant.id, &a.id)
+        .await?
+        .into_iter()
+        .map(|e| (e.id.clone(), e))
+        .collect();
+    let answers: HashMap<&str, Answer> = results
+        .iter()
+        .map(|r| {
+            (
+                r.point_id.as_str(),
+                Answer {
+                    verdict: r.verdict,
+                    reason: r.reason.clone(),
+                },
+            )
+        })
+        .collect();
+    let evaluation = evaluate(s, a.variant.as_deref(), a.target_level, |p| answers.get(p));
+    let item = |e: &Evidence| match &e.kind {
+        kexin_core::EvidenceKind::File { sha256, size } => kexin_report::EvidenceItem {
+            id: e.id.to_string(),
+            kind: "file".into(),
+            name: e.name.clone(),
+            sha256: Some(sha256.clone()),
+            size: Some(*size),
+            url: None,
+        },
+        kexin_core::EvidenceKind::Link { url } => kexin_report::EvidenceItem {
+            id: e.id.to_string(),
+            kind: "link".into(),
+            name: e.name.clone(),
+            sha256: None,
+            size: None,
+            url: Some(url.clone()),
+        },
+    };
+    let report_results = results
+        .iter()
+        .map(|r| kexin_report::PointResult {
+            point_id: r.point_id.clone(),
+            verdict: r.verdict,
+            reason: r.reason.clone(),
+            notes: r.notes.clone(),
+            source: r.source.clone(),
+            updated_by: r.updated_by.clone(),
+            updated_at: r.updated_at,
+            evidence: r
+                .evidence
+                .iter()
+                .filter_map(|id| evidence.get(id))
+                .map(item)
+                .collect(),
+        })
+        .collect();
+    let step = |step: &str,
+                by: &Option<String>,
+                at: &Option<kexin_core::Timestamp>,
+                note: Option<String>| {
+        by.as_ref()
+            .zip(*at)
+            .map(|(by, at)| kexin_report::WorkflowStep {
+                step: step.into(),
+                by: by.clone(),
+                at,
+                note,
+            })
+    };
+    let mut workflow = vec![kexin_report::WorkflowStep {
+        step: "created".into(),
+        by: a.created_by.clone(),
+        at: a.created_at,
+        note: None,
+    }];
+    workflow.extend(step("submitted", &a.submitted_by, &a.submitted_at, None));
+    let review_step = if a.status == kexin_core::AssessmentStatus::Draft {
+        "returned"
+    } else {
+        "reviewed"
+    };
+    workflow.extend(step(
+        review_step,
+        &a.reviewed_by,
+        &a.reviewed_at,
+        a.review_note.clone(),
+    ));
+    workflow.extend(step("signed_off", &a.signed_off_by, &a.signed_off_at, None));
+    Ok(kexin_report::ReportData {
+        assessment_id: a.id.to_string(),
+        tenant_name: tenant.name.clone(),
+        target_name: a.target_name.clone(),
+        standard: s.clone(),
+        variant: a.variant.clone(),
+        status: a.status,
+        evaluation,
+        results: report_results,
+        workflow,
+        generated_at: kexin_core::Timestamp::now(),
+        catalog_version: format!("Kexin {}", env!("CARGO_PKG_VERSION")),
+    })
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ReportQuery {
+    /// `html` (default), `pdf` or `json`.
+    pub format: Option<String>,
+    /// `zh` or `en` (default).
+    pub lang: Option<String>,
+}
+
+/// The assessment report: self-contained HTML (print-ready), PDF (printed by Debian's chromium) or JSON.
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant}/assessments/{id}/report", tag = "assessments", params(("tenant" = String, Path, description = "tenant slug"), ("id" = String, Path), ReportQuery),
+    responses((status = 200, description = "text/html, application/pdf or application/json"), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn report(
+    State(state): State<AppState>,
+    p: Principal,
+    Path((slug, id)): Path<(String, String)>,
+    ApiQuery(q): ApiQuery<ReportQuery>,
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let (t, a) = scoped(
+        &state,
+        &p,
+        &slug,
+        &id,
+        Permission::ReadData,
+        "assessment.report",
+    )
+    .await?;
+    let lang: kexin_report::Lang =
+        q.lang
+            .as_deref()
+            .unwrap_or("en")
+            .parse()
+            .map_err(|e: String| {
+                ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e).field("lang")
+            })?;
+    let format = q.format.as_deref().unwrap_or("html");
+    let data = report_data(&state.store, &t, a.clone()).await?;
+    let entry = kexin_store::AuditEntry::new("assessment.report", "assessment", Some(&t.id))
+        .object(&a.id)
+        .with("format", format)
+        .with("lang", lang.as_str());
+    let internal = |e: kexin_report::ReportError| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "report_failed",
+            e.to_string(),
+        )
+    };
+    let (content_type, body): (&str, Vec<u8>) = match format {
+        "json" => (
+            "application/json",
+            kexin_report::render_json(&data).into_bytes(),
+        ),
+        "html" => (
+            "text/html; charset=utf-8",
+            kexin_report::render_html(&data, lang)
+                .map_err(internal)?
+                .into_bytes(),
+        ),
+        "pdf" => {
+            let html = kexin_report::render_html(&data, lang).map_err(internal)?;
+            let pdf = tokio::task::spawn_blocking(
+                move || -> Result<Vec<u8>, kexin_report::ReportError> {
+                    let dir = std::env::temp_dir().join(format!(
+                        "kexin-report-{}",
+                        kexin_core::AssessmentId::generate()
+                    ));
+                    std::fs::create_dir_all(&dir).map_err(|e| kexin_report::ReportError::Io {
+                        context: dir.display().to_string(),
+                        source: e,
+                    })?;
+                    let out = dir.join("report.pdf");
+                    let result = kexin_report::html_to_pdf(&html, &out).and_then(|_| {
+                        std::fs::read(&out).map_err(|e| kexin_report::ReportError::Io {
+                            context: out.display().to_string(),
+                            source: e,
+                        })
+                    });
+                    let _ = std::fs::remove_dir_all(&dir);
+                    result
+                },
+            )
+            .await
+            .map_err(|e| {
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "report_failed",
+                    e.to_string(),
+                )
+            })?
+            .map_err(internal)?;
+            ("application/pdf", pdf)
+        }
+        other => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_query",
+                format!("`{other}` is not a report format; expected html, pdf or json"),
+            )
+            .field("format"));
+        }
+    };
+    state.store.record_audit(&p.actor, entry).await?;
+    Ok(([(axum::http::header::CONTENT_TYPE, content_type)], body).into_response())
+}
+
 /// Evaluates an assessment as stored.
 pub async fn view(state: &AppState, a: Assessment) -> ApiResult<AssessmentView> {
     let s = standard(&a.standard_id)?;
