@@ -41,8 +41,11 @@ impl Timestamp {
         self.0.unix_timestamp()
     }
 
+    /// `self + d`, saturating at the end of year 9999 (the text form's limit).
     pub fn plus(self, d: std::time::Duration) -> Self {
-        Self(self.0 + d)
+        let end = time::macros::datetime!(9999-12-31 23:59:59.999999 UTC);
+        let d = time::Duration::try_from(d).unwrap_or(time::Duration::MAX);
+        Self(self.0.checked_add(d).filter(|t| *t <= end).unwrap_or(end))
     }
 
     pub fn minus(self, d: std::time::Duration) -> Self {
@@ -79,6 +82,12 @@ mod tests {
     fn text_form_is_fixed_width_utc() {
         let t = Timestamp::parse("2026-11-24T18:33:00+08:00").unwrap();
         assert_eq!(t.to_string(), "2026-11-24T10:33:00.000000Z");
+    }
+
+    #[test]
+    fn far_future_saturates_instead_of_panicking() {
+        let t = Timestamp::now().plus(std::time::Duration::from_secs(u64::MAX));
+        assert_eq!(t.to_string(), "9999-12-31T23:59:59.999999Z");
     }
 
     #[test]

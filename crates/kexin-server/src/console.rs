@@ -818,6 +818,9 @@ async fn assessment_create(
     let Some(p) = p else {
         return Redirect::to("/login").into_response();
     };
+    if p.user.as_ref().is_some_and(|u| u.must_change_password) {
+        return Redirect::to("/password").into_response();
+    }
     if !same_origin(&headers) {
         return (StatusCode::FORBIDDEN, "cross-origin form posts are refused").into_response();
     }
@@ -1004,6 +1007,9 @@ async fn assessment_save(
     let Some(p) = p else {
         return Redirect::to("/login").into_response();
     };
+    if p.user.as_ref().is_some_and(|u| u.must_change_password) {
+        return Redirect::to("/password").into_response();
+    }
     if !same_origin(&headers) {
         return (StatusCode::FORBIDDEN, "cross-origin form posts are refused").into_response();
     }

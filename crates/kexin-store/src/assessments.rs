@@ -360,11 +360,18 @@ impl Store {
             .with("name", name)
             .with("sha256", &sha)
             .with("size", bytes.len());
+        if name.trim().is_empty() || name.chars().count() > 255 || name.contains(['/', '\\', '\0'])
+        {
+            return Err(StoreError::invalid(
+                "name",
+                "a file name of 1–255 characters without path separators",
+            ));
+        }
         let path = self.blob_path(&sha);
         if !path.exists() {
             let write = || -> std::io::Result<()> {
                 std::fs::create_dir_all(path.parent().expect("blob has a parent"))?;
-                let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
+                let tmp = path.with_extension(format!("{}.tmp", uuid::Uuid::now_v7()));
                 let mut f = std::fs::File::create(&tmp)?;
                 f.write_all(bytes)?;
                 f.sync_all()?;
@@ -532,15 +539,15 @@ impl Store {
             let a = assessment_in(conn, tenant, id).await?;
             let now = Timestamp::now().to_string();
             let (from, sql, note): (AssessmentStatus, &'static str, Option<String>) = match &step {
-                Transition::Submit => (AssessmentStatus::Draft, "UPDATE assessments SET status = 'submitted', submitted_by = ?, submitted_at = ?, review_note = ? WHERE id = ?", None),
-                Transition::Return { note } => (AssessmentStatus::Submitted, "UPDATE assessments SET status = 'draft', reviewed_by = ?, reviewed_at = ?, review_note = ? WHERE id = ?", Some(note.clone())),
+                Transition::Submit => (AssessmentStatus::Draft, "UPDATE assessments SET status = 'submitted', submitted_by = ?, submitted_at = ?, review_note = ? WHERE id = ? AND tenant_id = ?", None),
+                Transition::Return { note } => (AssessmentStatus::Submitted, "UPDATE assessments SET status = 'draft', reviewed_by = ?, reviewed_at = ?, review_note = ? WHERE id = ? AND tenant_id = ?", Some(note.clone())),
                 Transition::Review { note } => {
                     if a.submitted_by.as_deref() == Some(actor.name.as_str()) {
                         return Err(StoreError::invalid("reviewer", format!("{} submitted this assessment; a different person must review it", actor.name)));
                     }
-                    (AssessmentStatus::Submitted, "UPDATE assessments SET status = 'reviewed', reviewed_by = ?, reviewed_at = ?, review_note = ? WHERE id = ?", note.clone())
+                    (AssessmentStatus::Submitted, "UPDATE assessments SET status = 'reviewed', reviewed_by = ?, reviewed_at = ?, review_note = ? WHERE id = ? AND tenant_id = ?", note.clone())
                 }
-                Transition::SignOff => (AssessmentStatus::Reviewed, "UPDATE assessments SET status = 'signed_off', signed_off_by = ?, signed_off_at = ?, review_note = coalesce(?, review_note) WHERE id = ?", None),
+                Transition::SignOff => (AssessmentStatus::Reviewed, "UPDATE assessments SET status = 'signed_off', signed_off_by = ?, signed_off_at = ?, review_note = coalesce(?, review_note) WHERE id = ? AND tenant_id = ?", None),
             };
             if a.status != from {
                 return Err(StoreError::Conflict(format!(
@@ -550,7 +557,7 @@ impl Store {
                     from.as_str()
                 )));
             }
-            sqlx::query(sql).bind(&actor.name).bind(&now).bind(&note).bind(id.as_str()).execute(&mut *conn).await.map_err(db)?;
+            sqlx::query(sql).bind(&actor.name).bind(&now).bind(&note).bind(id.as_str()).bind(tenant.as_str()).execute(&mut *conn).await.map_err(db)?;
             assessment_in(conn, tenant, id).await
         })
         .await

@@ -226,28 +226,33 @@ pub(crate) async fn append(
 }
 
 fn record_from_row(row: &SqliteRow) -> Result<(AuditRecord, String)> {
-    let detail_text: String = row.get("detail");
+    // `try_get`, not `get`: a hand-edited row may hold any SQLite type.
+    fn col<'r, T: sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>>(
+        row: &'r SqliteRow,
+        name: &str,
+    ) -> Result<T> {
+        row.try_get(name)
+            .map_err(|e| StoreError::Database(format!("audit_log.{name}: {e}")))
+    }
+    let detail_text: String = col(row, "detail")?;
     let record = AuditRecord {
-        seq: row.get("seq"),
-        time: Timestamp::parse(row.get::<&str, _>("time")).map_err(StoreError::Database)?,
-        tenant_id: row
-            .get::<Option<String>, _>("tenant_id")
-            .map(TenantId::from_string),
-        actor_kind: parse_actor_kind(row.get("actor_kind"))?,
-        actor_id: row.get("actor_id"),
-        actor_name: row.get("actor_name"),
-        action: row.get("action"),
-        object_type: row.get("object_type"),
-        object_id: row.get("object_id"),
-        source: row.get("source"),
-        outcome: row
-            .get::<&str, _>("outcome")
+        seq: col(row, "seq")?,
+        time: Timestamp::parse(col::<&str>(row, "time")?).map_err(StoreError::Database)?,
+        tenant_id: col::<Option<String>>(row, "tenant_id")?.map(TenantId::from_string),
+        actor_kind: parse_actor_kind(col(row, "actor_kind")?)?,
+        actor_id: col(row, "actor_id")?,
+        actor_name: col(row, "actor_name")?,
+        action: col(row, "action")?,
+        object_type: col(row, "object_type")?,
+        object_id: col(row, "object_id")?,
+        source: col(row, "source")?,
+        outcome: col::<&str>(row, "outcome")?
             .parse()
             .map_err(StoreError::Database)?,
         detail: serde_json::from_str(&detail_text)
             .unwrap_or(serde_json::Value::String(detail_text.clone())),
-        prev_hash: row.get("prev_hash"),
-        hash: row.get("hash"),
+        prev_hash: col(row, "prev_hash")?,
+        hash: col(row, "hash")?,
     };
     Ok((record, detail_text))
 }
@@ -427,13 +432,16 @@ impl Store {
         &self,
         progress: &mut (dyn FnMut(u64, u64) + Send),
     ) -> Result<VerifyReport> {
+        // One read transaction: one WAL snapshot, so records appended while
+        // the walk runs are neither seen nor mistaken for a cut-off chain.
+        let mut snapshot = self.reader.begin().await.map_err(|e| self.err(e))?;
         let total: i64 = sqlx::query("SELECT count(*) FROM audit_log")
-            .fetch_one(&self.reader)
+            .fetch_one(&mut *snapshot)
             .await
             .map_err(|e| self.err(e))?
             .get(0);
         let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
-            .fetch_optional(&self.reader)
+            .fetch_optional(&mut *snapshot)
             .await
             .map_err(|e| self.err(e))?
             .map(|r| (r.get::<i64, _>(0), r.get::<String, _>(1)));
@@ -447,14 +455,29 @@ impl Store {
             let rows = sqlx::query("SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?")
                 .bind(last_seq)
                 .bind(VERIFY_BATCH)
-                .fetch_all(&self.reader)
+                .fetch_all(&mut *snapshot)
                 .await
                 .map_err(|e| self.err(e))?;
             if rows.is_empty() {
                 break;
             }
             for row in &rows {
-                let (rec, detail_text) = record_from_row(row)?;
+                let (rec, detail_text) = match record_from_row(row) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        // Unreadable means edited: report it and walk on.
+                        let seq: i64 = row.try_get("seq").unwrap_or(expected_seq);
+                        breaks.push(ChainBreak {
+                            seq,
+                            reason: format!("the record cannot be read ({e}): it was edited"),
+                        });
+                        expected_seq = seq + 1;
+                        prev_hash = row.try_get("hash").unwrap_or_default();
+                        last_seq = seq;
+                        checked += 1;
+                        continue;
+                    }
+                };
                 if rec.seq != expected_seq {
                     breaks.push(ChainBreak {
                         seq: rec.seq,

@@ -112,21 +112,32 @@ fn data_files(dir: &Path) -> Result<Vec<PathBuf>> {
         "kexin.db-journal",
         LOCK_FILE,
     ];
+    Ok(data_files_all(dir)?
+        .into_iter()
+        .filter(|rel| {
+            let name = rel
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let top_level = rel.parent().is_none_or(|p| p.as_os_str().is_empty());
+            !(top_level && skip.contains(&name.as_str())) && !name.ends_with(".tmp")
+        })
+        .collect())
+}
+
+/// Every regular file under `dir`, relative to it.
+fn data_files_all(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     let mut stack = vec![PathBuf::new()];
     while let Some(rel) = stack.pop() {
         let abs = dir.join(&rel);
         for entry in fs::read_dir(&abs).map_err(io_err(&abs))? {
             let entry = entry.map_err(io_err(&abs))?;
-            let name = entry.file_name();
-            let rel_path = rel.join(&name);
+            let rel_path = rel.join(entry.file_name());
             let ft = entry.file_type().map_err(io_err(&entry.path()))?;
             if ft.is_dir() {
                 stack.push(rel_path);
-            } else if ft.is_file()
-                && !(rel.as_os_str().is_empty() && skip.iter().any(|s| name == *s))
-                && !name.to_string_lossy().ends_with(".tmp")
-            {
+            } else if ft.is_file() {
                 out.push(rel_path);
             }
         }
@@ -191,6 +202,7 @@ pub async fn backup(
     let tmp_out = out.with_extension("tmp");
     let mut write = || -> Result<()> {
         let f = File::create(&tmp_out).map_err(io_err(&tmp_out))?;
+        restrict(&tmp_out, 0o600)?;
         let gz = flate2::write::GzEncoder::new(f, flate2::Compression::default());
         let mut tar = tar::Builder::new(gz);
         let manifest_json =
@@ -233,7 +245,20 @@ fn tempfile_dir(near: &Path) -> Result<PathBuf> {
         uuid::Uuid::now_v7()
     ));
     fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+    restrict(&dir, 0o700)?;
     Ok(dir)
+}
+
+/// Data directories and archives hold password hashes: owner only.
+fn restrict(path: &Path, mode: u32) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(path, fs::Permissions::from_mode(mode)).map_err(io_err(path))?;
+    }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
+    Ok(())
 }
 
 /// Restores `archive` into `data_dir`. The current contents, if any, are
@@ -293,7 +318,36 @@ async fn restore_into(
             .unpack(&dest)
             .map_err(|e| bad(format!("{}: {e}", path.display())))?;
     }
-    let manifest = manifest.ok_or_else(|| bad("manifest.json is missing".into()))?;
+    let manifest: BackupManifest =
+        manifest.ok_or_else(|| bad("manifest.json is missing".into()))?;
+    for file in &manifest.files {
+        if Path::new(&file.path)
+            .components()
+            .any(|c| !matches!(c, Component::Normal(_)))
+        {
+            return Err(bad(format!(
+                "manifest entry `{}` points outside the data directory",
+                file.path
+            )));
+        }
+    }
+    if !manifest.files.iter().any(|f| f.path == DB_FILE) {
+        return Err(bad(format!("the manifest lists no {DB_FILE}")));
+    }
+    // Nothing may arrive that the manifest does not vouch for.
+    let listed: std::collections::HashSet<PathBuf> = manifest
+        .files
+        .iter()
+        .map(|f| PathBuf::from(&f.path))
+        .collect();
+    for rel in data_files_all(staging)? {
+        if !listed.contains(&rel) {
+            return Err(bad(format!(
+                "{} is in the archive but not in its manifest",
+                rel.display()
+            )));
+        }
+    }
     if manifest.schema_version > migrate::latest_version() {
         return Err(bad(format!(
             "it was made with schema version {}, newer than this Kexin supports ({}); use a newer Kexin",
@@ -348,13 +402,18 @@ async fn restore_into(
         );
         let aside = data_dir.with_file_name(name);
         fs::rename(data_dir, &aside).map_err(io_err(data_dir))?;
+        if let Err(e) = fs::rename(staging, data_dir) {
+            // Put the old data back rather than leave no data directory.
+            let _ = fs::rename(&aside, data_dir);
+            return Err(io_err(data_dir)(e));
+        }
         Some(aside)
     } else {
         if data_dir.exists() {
             fs::remove_dir(data_dir).map_err(io_err(data_dir))?;
         }
+        fs::rename(staging, data_dir).map_err(io_err(data_dir))?;
         None
     };
-    fs::rename(staging, data_dir).map_err(io_err(data_dir))?;
     Ok((manifest, previous))
 }

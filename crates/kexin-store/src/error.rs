@@ -60,6 +60,11 @@ impl StoreError {
                 5 | 6 => return StoreError::Busy,
                 _ => {}
             }
+            if db.is_foreign_key_violation() {
+                return StoreError::Conflict(
+                    "the record is still referenced by others (for example check runs of an asset); remove those first".into(),
+                );
+            }
             if db.is_unique_violation() {
                 return StoreError::Conflict(db.message().to_string());
             }

@@ -451,12 +451,14 @@ impl Store {
     /// Records a password check: opens the session on success, counts the
     /// failure (and locks the account when the threshold is reached) on
     /// failure. Either way one `auth.login` audit record is written.
+    /// Returns `Some(until)` when a correct password is refused because the
+    /// account is locked.
     pub async fn record_login(
         &self,
         actor: &Actor,
         who: &LoginCandidate,
         attempt: LoginAttempt,
-    ) -> Result<()> {
+    ) -> Result<Option<Timestamp>> {
         let user = &who.user;
         let entry = AuditEntry::new("auth.login", "user", Some(&user.tenant_id))
             .object(&user.id)
@@ -472,6 +474,31 @@ impl Store {
                 expires_at,
             } => {
                 let now = Timestamp::now();
+                // Checked again inside the write lock: parallel guesses that all
+                // passed the caller's check before one of them locked the account
+                // must not log in.
+                let locked: Option<String> =
+                    sqlx::query("SELECT locked_until FROM users WHERE tenant_id = ? AND id = ?")
+                        .bind(user.tenant_id.as_str())
+                        .bind(user.id.as_str())
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(|e| self.err(e))?
+                        .get(0);
+                if let Some(until) = locked
+                    .as_deref()
+                    .and_then(|t| Timestamp::parse(t).ok())
+                    .filter(|t| *t > now)
+                {
+                    let refused = entry
+                        .outcome(AuditOutcome::Denied)
+                        .with("reason", "account locked");
+                    audit::append(&mut tx, actor, &refused)
+                        .await
+                        .map_err(|e| self.err(e))?;
+                    tx.commit().await.map_err(|e| self.err(e))?;
+                    return Ok(Some(until));
+                }
                 sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = ? WHERE id = ?")
                     .bind(now.to_string())
                     .bind(user.id.as_str())
@@ -517,7 +544,8 @@ impl Store {
         audit::append(&mut tx, actor, &entry)
             .await
             .map_err(|e| self.err(e))?;
-        tx.commit().await.map_err(|e| self.err(e))
+        tx.commit().await.map_err(|e| self.err(e))?;
+        Ok(None)
     }
 
     // ---- sessions ------------------------------------------------------

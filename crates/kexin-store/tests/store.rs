@@ -696,3 +696,54 @@ async fn assessments_follow_their_workflow_and_freeze_when_signed_off() {
     assert!(store.evidence(&other.id, &e1.id).await.is_err());
     assert!(store.verify_audit(&mut |_, _| {}).await.unwrap().intact());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_sees_one_snapshot_while_others_write() {
+    let (_dir, store) = fresh().await;
+    let t = store.create_tenant(&cli(), "acme", "Acme").await.unwrap();
+    for i in 0..300 {
+        store
+            .create_asset(&cli(), &t.id, asset(&format!("a{i}")))
+            .await
+            .unwrap();
+    }
+    let writer = {
+        let store = store.clone();
+        let t = t.id.clone();
+        tokio::spawn(async move {
+            for i in 0..300 {
+                store
+                    .create_asset(&cli(), &t, asset(&format!("b{i}")))
+                    .await
+                    .unwrap();
+            }
+        })
+    };
+    for _ in 0..20 {
+        let r = store.verify_audit(&mut |_, _| {}).await.unwrap();
+        assert!(
+            r.intact(),
+            "a verify running beside writers reports no break: {:?}",
+            r.breaks
+        );
+    }
+    writer.await.unwrap();
+}
+
+#[tokio::test]
+async fn a_record_edited_to_an_unreadable_value_is_a_break_not_an_error() {
+    let (_dir, store) = fresh().await;
+    store.create_tenant(&cli(), "acme", "Acme").await.unwrap();
+    let mut conn = raw(store.path()).await;
+    sqlx::raw_sql("DROP TRIGGER audit_log_no_update; UPDATE audit_log SET time = 42, outcome = 'maybe' WHERE seq = 2;")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let r = store.verify_audit(&mut |_, _| {}).await.unwrap();
+    assert_eq!(r.breaks.len(), 1, "{:?}", r.breaks);
+    assert!(
+        r.breaks[0].seq == 2 && r.breaks[0].reason.contains("edited"),
+        "{:?}",
+        r.breaks
+    );
+}

@@ -461,6 +461,13 @@ pub async fn run(
             let a = store
                 .assessment(&t.id, &AssessmentId::from_string(id.clone()))
                 .await?;
+            if a.status != kexin_core::AssessmentStatus::Draft {
+                bail!(
+                    "assessment {} is {}: only a draft takes evidence",
+                    a.id,
+                    a.status.as_str()
+                );
+            }
             let s = standard_of(catalog, &a.standard_id)?;
             if s.point(point).is_none() {
                 bail!("unknown point `{point}` in standard {}", s.id);

@@ -303,6 +303,11 @@ fn progress_bar(what: &str) -> indicatif::ProgressBar {
 async fn serve(cli: &Cli, listen: Option<std::net::SocketAddr>) -> anyhow::Result<ExitCode> {
     let data = &cli.global.data;
     let format = cli.global.format().map_err(usage)?;
+    // The lock first: nothing may open, migrate or initialise the store
+    // while another server (or a restore) holds the directory.
+    std::fs::create_dir_all(data)
+        .with_context(|| format!("cannot create the data directory {}", data.display()))?;
+    let _lock = kexin_store::DataDirLock::acquire(data)?;
     let fresh = !data.join(DB_FILE).exists();
     let (store, mut config, init) = if fresh {
         let (store, config, init) = initialize(data, cli.global.config.as_deref(), "admin").await?;
@@ -313,7 +318,6 @@ async fn serve(cli: &Cli, listen: Option<std::net::SocketAddr>) -> anyhow::Resul
         (store, config, None)
     };
     init_logging(&config);
-    let _lock = kexin_store::DataDirLock::acquire(data)?;
     if let Some(addr) = listen {
         config.server.listen = addr;
     }

@@ -823,6 +823,22 @@ pub async fn answer(
     Ok(Json(view(&state, a).await?))
 }
 
+/// Evidence is only taken by a draft; refuse before storing anything.
+fn require_draft(a: &Assessment) -> ApiResult<()> {
+    if a.status == kexin_core::AssessmentStatus::Draft {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        StatusCode::CONFLICT,
+        "conflict",
+        format!(
+            "assessment {} is {}: only a draft takes evidence",
+            a.id,
+            a.status.as_str()
+        ),
+    ))
+}
+
 fn known_point(a: &Assessment, point: &str) -> ApiResult<()> {
     if standard(&a.standard_id)?.point(point).is_none() {
         return Err(ApiError::invalid(
@@ -854,6 +870,7 @@ pub async fn upload(
     )
     .await?;
     known_point(&a, &q.point)?;
+    require_draft(&a)?;
     let e = state
         .store
         .add_evidence_file(&p.actor, &t.id, &q.name, &body)
@@ -884,6 +901,7 @@ pub async fn link(
     )
     .await?;
     known_point(&a, &req.point)?;
+    require_draft(&a)?;
     let e = state
         .store
         .add_evidence_link(&p.actor, &t.id, &req.name, &req.url)

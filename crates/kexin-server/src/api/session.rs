@@ -104,10 +104,17 @@ pub async fn password_login(
         session_hash: kexin_auth::hash_secret(&secret),
         expires_at,
     };
-    state
+    if let Some(until) = state
         .store
         .record_login(&actor, &candidate, attempt)
-        .await?;
+        .await?
+    {
+        state.metrics.auth_failure("account_locked");
+        return Err(ApiError::unauthorized(
+            "account_locked",
+            format!("too many failed logins: the account is locked until {until}"),
+        ));
+    }
     Ok(LoggedIn {
         secret,
         response: LoginResponse {
