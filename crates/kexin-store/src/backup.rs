@@ -120,7 +120,8 @@ fn data_files(dir: &Path) -> Result<Vec<PathBuf>> {
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             let top_level = rel.parent().is_none_or(|p| p.as_os_str().is_empty());
-            !(top_level && skip.contains(&name.as_str())) && !name.ends_with(".tmp")
+            let own_file = top_level && skip.contains(&name.as_str());
+            !own_file && !name.ends_with(".tmp")
         })
         .collect())
 }
