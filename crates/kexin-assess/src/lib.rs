@@ -54,6 +54,22 @@ impl Answer {
     }
 }
 
+/// The answers recorded for an assessment, keyed by point id.
+pub fn answers(results: &[kexin_core::PointResult]) -> HashMap<String, Answer> {
+    results
+        .iter()
+        .map(|r| {
+            (
+                r.point_id.clone(),
+                Answer {
+                    verdict: r.verdict,
+                    reason: r.reason.clone(),
+                },
+            )
+        })
+        .collect()
+}
+
 const NOT_ASSESSED: Answer = Answer {
     verdict: Verdict::NotAssessed,
     reason: None,

@@ -258,3 +258,20 @@ impl<S: Send + Sync> FromRequestParts<S> for Source {
         Ok(Source(source_of(parts)))
     }
 }
+
+/// Runs password hashing or verification off the async threads, at most as
+/// many at a time as [`AppState::hashing`] allows.
+pub async fn argon2<T: Send + 'static>(
+    state: &AppState,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> ApiResult<T> {
+    let failed = |e: String| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e);
+    let _permit = state
+        .hashing
+        .acquire()
+        .await
+        .map_err(|e| failed(e.to_string()))?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| failed(e.to_string()))
+}

@@ -37,14 +37,19 @@ pub struct AppState {
     pub store: Store,
     pub config: Arc<Config>,
     pub metrics: Arc<Metrics>,
+    /// Bounds concurrent Argon2 work (≈19 MiB and tens of ms each), so a
+    /// flood of logins queues instead of exhausting memory.
+    pub hashing: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
     pub fn new(store: Store, config: Config) -> Self {
+        let parallel = std::thread::available_parallelism().map_or(2, |n| n.get());
         AppState {
             store,
             config: Arc::new(config),
             metrics: Arc::new(Metrics::default()),
+            hashing: Arc::new(tokio::sync::Semaphore::new(parallel.max(2))),
         }
     }
 }

@@ -1,12 +1,11 @@
 //! `kexin assess …`: assessments of a target against a catalog standard.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, anyhow, bail};
 use clap::Subcommand;
-use kexin_assess::{Answer, Evaluation, evaluate};
+use kexin_assess::{Evaluation, evaluate};
 use kexin_catalog::{Catalog, Standard};
 use kexin_core::{Actor, Assessment, AssessmentId, Level, PointResult, Role, Tenant, Verdict};
 use kexin_store::{NewAssessment, ResultInput, Store, Transition};
@@ -157,22 +156,6 @@ fn standard_of<'a>(catalog: &'a Catalog, id: &str) -> anyhow::Result<&'a Standar
     })
 }
 
-/// The answers of an assessment, keyed by point id.
-pub fn answers_of(results: &[PointResult]) -> HashMap<String, Answer> {
-    results
-        .iter()
-        .map(|r| {
-            (
-                r.point_id.clone(),
-                Answer {
-                    verdict: r.verdict,
-                    reason: r.reason.clone(),
-                },
-            )
-        })
-        .collect()
-}
-
 /// Evaluates an assessment as stored.
 pub async fn evaluation_of(
     store: &Store,
@@ -180,7 +163,7 @@ pub async fn evaluation_of(
 ) -> anyhow::Result<(Vec<PointResult>, Evaluation)> {
     let standard = standard_of(Catalog::embedded(), &a.standard_id)?;
     let results = store.point_results(&a.tenant_id, &a.id).await?;
-    let answers = answers_of(&results);
+    let answers = kexin_assess::answers(&results);
     let e = evaluate(standard, a.variant.as_deref(), a.target_level, |p| {
         answers.get(p)
     });
@@ -670,7 +653,7 @@ pub async fn run(
             let s = standard_of(catalog, &a.standard_id)?;
             let (ra, ea) = evaluation_of(store, &a).await?;
             let (rb, eb) = evaluation_of(store, &b).await?;
-            let (aa, ab) = (answers_of(&ra), answers_of(&rb));
+            let (aa, ab) = (kexin_assess::answers(&ra), kexin_assess::answers(&rb));
             let changes = kexin_assess::diff(s, |p| aa.get(p), |p| ab.get(p));
             let value = serde_json::json!({"before": {"id": a.id, "level_reached": ea.level_reached, "score": ea.score}, "after": {"id": b.id, "level_reached": eb.level_reached, "score": eb.score}, "changes": changes});
             print(format, &value, || {

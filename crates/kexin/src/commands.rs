@@ -253,6 +253,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })
             .await?;
             bar.finish_and_clear();
+            let entry = kexin_store::AuditEntry::new("store.backup", "store", None)
+                .with("archive", output.display().to_string())
+                .with("files", manifest.files.len())
+                .with("schema_version", manifest.schema_version);
+            record_cli_action(&cli, entry).await?;
             let bytes: u64 = manifest.files.iter().map(|f| f.size).sum();
             print(format, &manifest, || {
                 vec![vec![format!(
@@ -266,6 +271,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Restore { archive } => {
             let (manifest, previous) = kexin_store::restore(archive, &data).await?;
+            // The restored trail continues with the fact that it was restored:
+            // a rewind is visible, not silent.
+            let entry = kexin_store::AuditEntry::new("store.restore", "store", None)
+                .with("archive", archive.display().to_string())
+                .with("backup_created_at", &manifest.created_at)
+                .with(
+                    "previous_data_moved_to",
+                    previous.as_ref().map(|p| p.display().to_string()),
+                );
+            record_cli_action(&cli, entry).await?;
             let v = serde_json::json!({"restored": data, "manifest": manifest, "previous_data_moved_to": previous});
             print(format, &v, || {
                 let mut rows = vec![vec![format!(
@@ -286,6 +301,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         _ => return admin_command(&cli).await,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Appends one audit record for a CLI action that is not a store method.
+async fn record_cli_action(cli: &Cli, entry: kexin_store::AuditEntry) -> anyhow::Result<()> {
+    let config = load_config(cli)?;
+    let store = open_store(&cli.global.data, &config).await?;
+    let platform = tenant(&store, PLATFORM_TENANT).await?;
+    let result = store.record_audit(&cli_actor(&platform), entry).await;
+    store.close().await;
+    result?;
+    Ok(())
 }
 
 fn progress_bar(what: &str) -> indicatif::ProgressBar {

@@ -331,6 +331,20 @@ async fn backup_while_serving_and_restore_after_stopping() {
     assert!(!names.contains(&"after-backup"));
     let o = kexin(&data, &["audit", "verify"]);
     assert!(o.status.success(), "{}", stdout(&o));
+    let o = kexin(
+        &data,
+        &["--format", "json", "audit", "list", "--action", "store."],
+    );
+    let actions: Vec<String> = json_out(&o)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["action"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        actions.contains(&"store.restore".to_string()),
+        "the restore is in the restored trail: {actions:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -76,10 +76,9 @@ async fn grantable(
     p.deny(state, action, t).await
 }
 
-pub(crate) async fn hash(password: String) -> ApiResult<String> {
-    tokio::task::spawn_blocking(move || kexin_auth::hash_password(&password))
-        .await
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?
+pub(crate) async fn hash(state: &AppState, password: String) -> ApiResult<String> {
+    crate::auth::argon2(state, move || kexin_auth::hash_password(&password))
+        .await?
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))
 }
 
@@ -129,7 +128,7 @@ pub async fn create_user(
         display_name: req.display_name.unwrap_or_else(|| req.username.clone()),
         username: req.username,
         role: req.role,
-        password_hash: hash(password).await?,
+        password_hash: hash(&state, password).await?,
         must_change_password: one_time.is_some(),
     };
     let user = state.store.create_user(&p.actor, &t.id, new).await?;
@@ -204,7 +203,7 @@ pub async fn reset_password(
     let current = state.store.user(&t.id, &id).await?;
     grantable(&state, &p, current.role, &t, "user.password").await?;
     let otp = kexin_auth::generate_one_time_password();
-    let hashed = hash(otp.clone()).await?;
+    let hashed = hash(&state, otp.clone()).await?;
     state
         .store
         .set_password(&p.actor, &t.id, &id, &hashed, true, None)

@@ -6,7 +6,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use kexin_assess::{Answer, Evaluation, PointChange, evaluate};
+use kexin_assess::{Evaluation, PointChange, evaluate};
 use kexin_catalog::{Catalog, Standard};
 use kexin_core::{
     Assessment, AssessmentId, Evidence, Level, Permission, PointResult, Role, Tenant, Verdict,
@@ -434,18 +434,7 @@ pub async fn report_data(
         .into_iter()
         .map(|e| (e.id.clone(), e))
         .collect();
-    let answers: HashMap<&str, Answer> = results
-        .iter()
-        .map(|r| {
-            (
-                r.point_id.as_str(),
-                Answer {
-                    verdict: r.verdict,
-                    reason: r.reason.clone(),
-                },
-            )
-        })
-        .collect();
+    let answers = kexin_assess::answers(&results);
     let evaluation = evaluate(s, a.variant.as_deref(), a.target_level, |p| answers.get(p));
     let item = |e: &Evidence| match &e.kind {
         kexin_core::EvidenceKind::File { sha256, size } => kexin_report::EvidenceItem {
@@ -641,18 +630,7 @@ pub async fn report(
 pub async fn view(state: &AppState, a: Assessment) -> ApiResult<AssessmentView> {
     let s = standard(&a.standard_id)?;
     let results = state.store.point_results(&a.tenant_id, &a.id).await?;
-    let answers: HashMap<&str, Answer> = results
-        .iter()
-        .map(|r| {
-            (
-                r.point_id.as_str(),
-                Answer {
-                    verdict: r.verdict,
-                    reason: r.reason.clone(),
-                },
-            )
-        })
-        .collect();
+    let answers = kexin_assess::answers(&results);
     let evaluation = evaluate(s, a.variant.as_deref(), a.target_level, |p| answers.get(p));
     let shared_evidence = shared_evidence(&state.store, &a).await?;
     Ok(AssessmentView {
@@ -1030,21 +1008,10 @@ pub async fn diff(
     }
     let s = standard(&a.standard_id)?;
     let (va, vb) = (view(&state, a).await?, view(&state, b).await?);
-    let map = |v: &AssessmentView| -> HashMap<String, Answer> {
-        v.results
-            .iter()
-            .map(|r| {
-                (
-                    r.point_id.clone(),
-                    Answer {
-                        verdict: r.verdict,
-                        reason: r.reason.clone(),
-                    },
-                )
-            })
-            .collect()
-    };
-    let (ma, mb) = (map(&va), map(&vb));
+    let (ma, mb) = (
+        kexin_assess::answers(&va.results),
+        kexin_assess::answers(&vb.results),
+    );
     Ok(Json(DiffView {
         changes: kexin_assess::diff(s, |x| ma.get(x), |x| mb.get(x)),
         before: va.assessment.id,

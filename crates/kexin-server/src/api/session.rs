@@ -48,7 +48,7 @@ pub async fn password_login(
         || ApiError::unauthorized("invalid_credentials", "wrong tenant, username or password");
     let Some(candidate) = state.store.login_candidate(tenant, username).await? else {
         let pw = password.to_string();
-        let _ = tokio::task::spawn_blocking(move || kexin_auth::verify_password_dummy(&pw)).await;
+        let _ = crate::auth::argon2(state, move || kexin_auth::verify_password_dummy(&pw)).await;
         let entry = AuditEntry::new("auth.login", "user", None)
             .outcome(AuditOutcome::Denied)
             .with("tenant", tenant)
@@ -82,7 +82,7 @@ pub async fn password_login(
         ));
     }
     let (pw, stored) = (password.to_string(), candidate.password_hash.clone());
-    let ok = tokio::task::spawn_blocking(move || kexin_auth::verify_password(&pw, &stored))
+    let ok = crate::auth::argon2(state, move || kexin_auth::verify_password(&pw, &stored))
         .await
         .unwrap_or(false);
     if !ok {
@@ -237,7 +237,7 @@ pub async fn change_own_password(
             ApiError::unauthorized("invalid_session", "the account is no longer active")
         })?;
     let (pw, stored) = (current.to_string(), candidate.password_hash);
-    if !tokio::task::spawn_blocking(move || kexin_auth::verify_password(&pw, &stored))
+    if !crate::auth::argon2(state, move || kexin_auth::verify_password(&pw, &stored))
         .await
         .unwrap_or(false)
     {
@@ -259,11 +259,7 @@ pub async fn change_own_password(
             "the new password must differ from the current one",
         ));
     }
-    let new = new.to_string();
-    let hashed = tokio::task::spawn_blocking(move || kexin_auth::hash_password(&new))
-        .await
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+    let hashed = crate::api::accounts::hash(state, new.to_string()).await?;
     state
         .store
         .set_password(
