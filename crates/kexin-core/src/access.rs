@@ -142,7 +142,25 @@ pub struct Actor {
     pub source: String,
 }
 
+impl ActorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActorKind::User => "user",
+            ActorKind::Token => "token",
+            ActorKind::Cli => "cli",
+            ActorKind::System => "system",
+            ActorKind::Anonymous => "anonymous",
+        }
+    }
+}
+
 impl Actor {
+    /// A stable identity of the principal (`user:<id>`, `token:<id>`,
+    /// `cli:<os user>`), for rules such as "reviewed by someone else".
+    pub fn key(&self) -> String {
+        format!("{}:{}", self.kind.as_str(), self.id)
+    }
+
     /// Whether this actor may perform `permission` on data of `tenant`.
     pub fn may(&self, permission: Permission, tenant: &TenantId) -> bool {
         self.kind != ActorKind::Anonymous

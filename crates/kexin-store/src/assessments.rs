@@ -155,6 +155,37 @@ fn check_text(field: &'static str, v: &Option<String>, max: usize) -> Result<()>
     Ok(())
 }
 
+/// Attaches evidence of the tenant to a point of a draft assessment, inside
+/// the caller's transaction.
+async fn link_evidence(
+    conn: &mut SqliteConnection,
+    tenant: &TenantId,
+    id: &AssessmentId,
+    point_id: &str,
+    evidence: &EvidenceId,
+) -> Result<()> {
+    let a = assessment_in(conn, tenant, id).await?;
+    require_draft(&a, "take evidence")?;
+    let found: i64 = sqlx::query("SELECT count(*) FROM evidence WHERE tenant_id = ? AND id = ?")
+        .bind(tenant.as_str())
+        .bind(evidence.as_str())
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db)?
+        .get(0);
+    if found == 0 {
+        return Err(StoreError::not_found("evidence", evidence));
+    }
+    sqlx::query("INSERT OR IGNORE INTO result_evidence (assessment_id, point_id, evidence_id) VALUES (?, ?, ?)")
+        .bind(id.as_str())
+        .bind(point_id)
+        .bind(evidence.as_str())
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+    Ok(())
+}
+
 impl Store {
     /// Where evidence files live: `<data>/blobs/<aa>/<sha256>`.
     pub fn blob_path(&self, sha256: &str) -> PathBuf {
@@ -354,6 +385,7 @@ impl Store {
         tenant: &TenantId,
         name: &str,
         bytes: &[u8],
+        attach_to: Option<(&AssessmentId, &str)>,
     ) -> Result<Evidence> {
         let sha = hex::encode(Sha256::digest(bytes));
         let entry = AuditEntry::new("evidence.upload", "evidence", Some(tenant))
@@ -405,6 +437,10 @@ impl Store {
                 .execute(&mut *conn)
                 .await
                 .map_err(db)?;
+            if let Some((assessment, point)) = attach_to {
+                link_evidence(conn, tenant, assessment, point, &e.id).await?;
+                *entry = entry.clone().with("assessment", assessment).with("point", point);
+            }
             entry.object_id = Some(e.id.to_string());
             Ok(e)
         })
@@ -418,6 +454,7 @@ impl Store {
         tenant: &TenantId,
         name: &str,
         url: &str,
+        attach_to: Option<(&AssessmentId, &str)>,
     ) -> Result<Evidence> {
         let entry = AuditEntry::new("evidence.link", "evidence", Some(tenant))
             .with("name", name)
@@ -447,6 +484,10 @@ impl Store {
                 .execute(&mut *conn)
                 .await
                 .map_err(db)?;
+            if let Some((assessment, point)) = attach_to {
+                link_evidence(conn, tenant, assessment, point, &e.id).await?;
+                *entry = entry.clone().with("assessment", assessment).with("point", point);
+            }
             entry.object_id = Some(e.id.to_string());
             Ok(e)
         })
@@ -496,26 +537,7 @@ impl Store {
             .with("point", point_id)
             .with("evidence", evidence);
         self.audited(actor, entry, async |conn, _| {
-            let a = assessment_in(conn, tenant, id).await?;
-            require_draft(&a, "take evidence")?;
-            let found: i64 = sqlx::query("SELECT count(*) FROM evidence WHERE tenant_id = ? AND id = ?")
-                .bind(tenant.as_str())
-                .bind(evidence.as_str())
-                .fetch_one(&mut *conn)
-                .await
-                .map_err(db)?
-                .get(0);
-            if found == 0 {
-                return Err(StoreError::not_found("evidence", evidence));
-            }
-            sqlx::query("INSERT OR IGNORE INTO result_evidence (assessment_id, point_id, evidence_id) VALUES (?, ?, ?)")
-                .bind(id.as_str())
-                .bind(point_id)
-                .bind(evidence.as_str())
-                .execute(&mut *conn)
-                .await
-                .map_err(db)?;
-            Ok(())
+            link_evidence(conn, tenant, id, point_id, evidence).await
         })
         .await
     }
@@ -542,7 +564,14 @@ impl Store {
                 Transition::Submit => (AssessmentStatus::Draft, "UPDATE assessments SET status = 'submitted', submitted_by = ?, submitted_at = ?, review_note = ? WHERE id = ? AND tenant_id = ?", None),
                 Transition::Return { note } => (AssessmentStatus::Submitted, "UPDATE assessments SET status = 'draft', reviewed_by = ?, reviewed_at = ?, review_note = ? WHERE id = ? AND tenant_id = ?", Some(note.clone())),
                 Transition::Review { note } => {
-                    if a.submitted_by.as_deref() == Some(actor.name.as_str()) {
+                    let submitter: Option<String> = sqlx::query("SELECT submitted_by_actor FROM assessments WHERE id = ? AND tenant_id = ?")
+                        .bind(id.as_str())
+                        .bind(tenant.as_str())
+                        .fetch_one(&mut *conn)
+                        .await
+                        .map_err(db)?
+                        .get(0);
+                    if submitter.as_deref() == Some(actor.key().as_str()) || a.submitted_by.as_deref() == Some(actor.name.as_str()) {
                         return Err(StoreError::invalid("reviewer", format!("{} submitted this assessment; a different person must review it", actor.name)));
                     }
                     (AssessmentStatus::Submitted, "UPDATE assessments SET status = 'reviewed', reviewed_by = ?, reviewed_at = ?, review_note = ? WHERE id = ? AND tenant_id = ?", note.clone())
@@ -558,6 +587,15 @@ impl Store {
                 )));
             }
             sqlx::query(sql).bind(&actor.name).bind(&now).bind(&note).bind(id.as_str()).bind(tenant.as_str()).execute(&mut *conn).await.map_err(db)?;
+            if matches!(step, Transition::Submit) {
+                sqlx::query("UPDATE assessments SET submitted_by_actor = ? WHERE id = ? AND tenant_id = ?")
+                    .bind(actor.key())
+                    .bind(id.as_str())
+                    .bind(tenant.as_str())
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(db)?;
+            }
             assessment_in(conn, tenant, id).await
         })
         .await

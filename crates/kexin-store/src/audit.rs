@@ -119,7 +119,7 @@ pub fn chain_input(r: &AuditRecord, detail_text: &str) -> String {
         r.seq,
         r.time.to_string(),
         r.tenant_id.as_ref().map(|t| t.as_str()),
-        actor_kind_str(r.actor_kind),
+        r.actor_kind.as_str(),
         r.actor_id,
         r.actor_name,
         r.action,
@@ -135,16 +135,6 @@ pub fn chain_input(r: &AuditRecord, detail_text: &str) -> String {
 
 pub fn chain_hash(r: &AuditRecord, detail_text: &str) -> String {
     hex::encode(Sha256::digest(chain_input(r, detail_text).as_bytes()))
-}
-
-fn actor_kind_str(k: ActorKind) -> &'static str {
-    match k {
-        ActorKind::User => "user",
-        ActorKind::Token => "token",
-        ActorKind::Cli => "cli",
-        ActorKind::System => "system",
-        ActorKind::Anonymous => "anonymous",
-    }
 }
 
 fn parse_actor_kind(s: &str) -> Result<ActorKind> {
@@ -201,7 +191,7 @@ pub(crate) async fn append(
     .bind(record.seq)
     .bind(record.time.to_string())
     .bind(record.tenant_id.as_ref().map(|t| t.as_str().to_string()))
-    .bind(actor_kind_str(record.actor_kind))
+    .bind(record.actor_kind.as_str())
     .bind(&record.actor_id)
     .bind(&record.actor_name)
     .bind(&record.action)
@@ -314,7 +304,7 @@ impl ExportFormat {
                         .as_ref()
                         .map(|t| t.to_string())
                         .unwrap_or_default(),
-                    actor_kind_str(r.actor_kind).to_string(),
+                    r.actor_kind.as_str().to_string(),
                     r.actor_id.clone(),
                     r.actor_name.clone(),
                     r.action.clone(),

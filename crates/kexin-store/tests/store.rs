@@ -574,7 +574,7 @@ async fn assessments_follow_their_workflow_and_freeze_when_signed_off() {
 
     // Evidence: content-addressed, shared on re-upload, never lost.
     let e1 = store
-        .add_evidence_file(&cli(), &t.id, "sshd_config", b"PermitRootLogin no\n")
+        .add_evidence_file(&cli(), &t.id, "sshd_config", b"PermitRootLogin no\n", None)
         .await
         .unwrap();
     let e2 = store
@@ -583,6 +583,7 @@ async fn assessments_follow_their_workflow_and_freeze_when_signed_off() {
             &t.id,
             "sshd_config (again)",
             b"PermitRootLogin no\n",
+            None,
         )
         .await
         .unwrap();
@@ -610,6 +611,7 @@ async fn assessments_follow_their_workflow_and_freeze_when_signed_off() {
             &t.id,
             "Policy",
             "https://intranet.example/policy.pdf",
+            None,
         )
         .await
         .unwrap();
@@ -647,6 +649,7 @@ async fn assessments_follow_their_workflow_and_freeze_when_signed_off() {
     assert!(e.to_string().contains("different person"), "{e}");
     let auditor = Actor {
         name: "auditor-ann".into(),
+        id: "ann".into(),
         ..cli()
     };
     let a2 = store

@@ -69,19 +69,23 @@ pub enum AssessCmd {
         id: String,
         file: PathBuf,
     },
-    /// Attach evidence to a point: a file (stored by its SHA-256) or a link.
+    /// Attach evidence to a point: a file (stored by its SHA-256), a link, or stored evidence.
+    #[command(group = clap::ArgGroup::new("source").required(true))]
     Attach {
         #[arg(long)]
         tenant: String,
         id: String,
         point: String,
-        #[arg(long, conflicts_with = "link", required_unless_present = "link")]
+        #[arg(long, group = "source")]
         file: Option<PathBuf>,
-        #[arg(long, requires = "name")]
+        #[arg(long, group = "source", requires = "name")]
         link: Option<String>,
         /// Title of the link.
         #[arg(long)]
         name: Option<String>,
+        /// Evidence already stored (for instance shared by a related point of another standard).
+        #[arg(long, group = "source")]
+        evidence: Option<String>,
     },
     /// Submit a draft for review.
     Submit {
@@ -439,6 +443,7 @@ pub async fn run(
             file,
             link,
             name,
+            evidence: existing,
         } => {
             let t = tenant_of(tenant).await?;
             let a = store
@@ -464,19 +469,39 @@ pub async fn run(
                         .map(|n| n.to_string_lossy().into_owned())
                         .unwrap_or_else(|| "evidence".into());
                     store
-                        .add_evidence_file(actor, &t.id, &file_name, &bytes)
+                        .add_evidence_file(
+                            actor,
+                            &t.id,
+                            &file_name,
+                            &bytes,
+                            Some((&a.id, point.as_str())),
+                        )
                         .await?
                 }
                 (None, Some(url)) => {
                     store
-                        .add_evidence_link(actor, &t.id, name.as_deref().unwrap_or(url), url)
+                        .add_evidence_link(
+                            actor,
+                            &t.id,
+                            name.as_deref().unwrap_or(url),
+                            url,
+                            Some((&a.id, point.as_str())),
+                        )
                         .await?
                 }
-                (None, None) => unreachable!("clap requires --file or --link"),
+                (None, None) => {
+                    let Some(id) = existing else {
+                        bail!("give --file, --link or --evidence")
+                    };
+                    let e = store
+                        .evidence(&t.id, &kexin_core::EvidenceId::from_string(id.clone()))
+                        .await?;
+                    store
+                        .attach_evidence(actor, &t.id, &a.id, point, &e.id)
+                        .await?;
+                    e
+                }
             };
-            store
-                .attach_evidence(actor, &t.id, &a.id, point, &evidence.id)
-                .await?;
             print(format, &evidence, || {
                 vec![vec![format!(
                     "attached {} ({}) to {point}",

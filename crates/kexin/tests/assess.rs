@@ -278,7 +278,6 @@ fn an_assessment_from_draft_to_sign_off() {
     for action in [
         "assessment.create",
         "assessment.answer",
-        "assessment.attach",
         "assessment.submit",
         "assessment.review",
         "assessment.signoff",

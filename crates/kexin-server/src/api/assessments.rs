@@ -851,11 +851,7 @@ pub async fn upload(
     require_draft(&a)?;
     let e = state
         .store
-        .add_evidence_file(&p.actor, &t.id, &q.name, &body)
-        .await?;
-    state
-        .store
-        .attach_evidence(&p.actor, &t.id, &a.id, &q.point, &e.id)
+        .add_evidence_file(&p.actor, &t.id, &q.name, &body, Some((&a.id, &q.point)))
         .await?;
     Ok((StatusCode::CREATED, Json(e)))
 }
@@ -882,11 +878,13 @@ pub async fn link(
     require_draft(&a)?;
     let e = state
         .store
-        .add_evidence_link(&p.actor, &t.id, &req.name, &req.url)
-        .await?;
-    state
-        .store
-        .attach_evidence(&p.actor, &t.id, &a.id, &req.point, &e.id)
+        .add_evidence_link(
+            &p.actor,
+            &t.id,
+            &req.name,
+            &req.url,
+            Some((&a.id, &req.point)),
+        )
         .await?;
     Ok((StatusCode::CREATED, Json(e)))
 }

@@ -10,6 +10,8 @@ CREATE TABLE assessments (
     created_by     TEXT NOT NULL,
     created_at     TEXT NOT NULL,
     submitted_by   TEXT,
+    -- Who submitted, as `kind:id`: the reviewer must be someone else.
+    submitted_by_actor TEXT,
     submitted_at   TEXT,
     reviewed_by    TEXT,
     reviewed_at    TEXT,
