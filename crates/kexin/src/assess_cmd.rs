@@ -39,6 +39,9 @@ pub enum AssessCmd {
     List {
         #[arg(long)]
         tenant: String,
+        /// Only this target: its history of assessments, oldest first.
+        #[arg(long)]
+        target: Option<String>,
     },
     /// Level reached, score per part, and the gap list.
     Show {
@@ -250,10 +253,15 @@ pub async fn run(
                 )]]
             })?;
         }
-        AssessCmd::List { tenant } => {
+        AssessCmd::List { tenant, target } => {
             let t = tenant_of(tenant).await?;
             let mut rows_data = Vec::new();
-            for a in store.list_assessments(&t.id).await? {
+            for a in store
+                .list_assessments(&t.id)
+                .await?
+                .into_iter()
+                .filter(|a| target.as_ref().is_none_or(|x| *x == a.target_name))
+            {
                 let (_, e) = evaluation_of(store, &a).await?;
                 rows_data.push(serde_json::json!({"assessment": a, "level_reached": e.level_reached, "score": e.score}));
             }

@@ -274,6 +274,17 @@ fn an_assessment_from_draft_to_sign_off() {
         "--format", "json", "assess", "list", "--tenant", "acme",
     ]));
     assert_eq!(list.as_array().unwrap().len(), 2);
+    let other = json(&run(&[
+        "--format",
+        "json",
+        "assess",
+        "list",
+        "--tenant",
+        "acme",
+        "--target",
+        "elsewhere",
+    ]));
+    assert_eq!(other, serde_json::json!([]), "history is per target");
     let o = run(&["audit", "list", "--action", "assessment."]);
     for action in [
         "assessment.create",

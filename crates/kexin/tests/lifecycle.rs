@@ -420,3 +420,29 @@ async fn graceful_shutdown_loses_nothing_already_accepted() {
     let o = kexin(&data, &["audit", "verify"]);
     assert!(o.status.success(), "{}", stdout(&o));
 }
+
+#[test]
+fn a_damaged_database_is_refused_with_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    assert!(kexin(&data, &["init"]).status.success());
+    std::fs::write(
+        data.join("kexin.db"),
+        b"not a database at all, just text that replaced it".repeat(200),
+    )
+    .unwrap();
+    let _ = std::fs::remove_file(data.join("kexin.db-wal"));
+    let _ = std::fs::remove_file(data.join("kexin.db-shm"));
+    for args in [
+        &["tenant", "list"][..],
+        &["serve", "--listen", "127.0.0.1:0"][..],
+    ] {
+        let o = kexin(&data, args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        assert!(
+            stderr(&o).contains("damaged") && stderr(&o).contains("kexin restore"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+    }
+}
