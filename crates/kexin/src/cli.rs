@@ -100,6 +100,9 @@ pub enum Command {
     /// The working group's standards as data: list, show, lint, crosswalk.
     #[command(subcommand)]
     Catalog(crate::catalog_cmd::CatalogCmd),
+    /// Scan for security weaknesses.
+    #[command(subcommand)]
+    Scan(crate::scan_cmd::ScanCmd),
     /// Assess a target against a standard: answers, evidence, level reached, review and sign-off.
     #[command(subcommand)]
     Assess(crate::assess_cmd::AssessCmd),

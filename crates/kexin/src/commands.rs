@@ -216,6 +216,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Serve { listen } => return serve(&cli, *listen).await,
         Command::Catalog(cmd) => return crate::catalog_cmd::run(cmd, format),
+        Command::Scan(cmd) => return crate::scan_cmd::run(cmd, format),
         Command::Config(cmd) => {
             let config = load_config(&cli)?;
             match cmd {

@@ -1,13 +1,15 @@
 //! `kexin`: the one binary. Parses the command line, loads the
 //! configuration, opens the store and hands over to the capability crates
 //! and the server. Exit codes: 0 success, 1 the operation failed,
-//! 2 invalid usage or configuration, 3 an integrity check found damage.
+//! 2 invalid usage or configuration, 3 an integrity check found damage,
+//! 4 a scan found weaknesses.
 
 mod assess_cmd;
 mod catalog_cmd;
 mod cli;
 mod commands;
 mod output;
+mod scan_cmd;
 
 use std::process::ExitCode;
 

@@ -446,3 +446,47 @@ fn a_damaged_database_is_refused_with_what_to_do() {
         );
     }
 }
+
+#[test]
+fn scan_host_exit_codes_tell_pass_from_findings() {
+    let fixtures =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../kexin-hostscan/tests/fixtures");
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("unused");
+    let o = kexin(
+        &data,
+        &[
+            "--format",
+            "json",
+            "scan",
+            "host",
+            "--root",
+            fixtures.join("weak").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(4), "findings: {}", stderr(&o));
+    let scan = json_out(&o);
+    assert!(
+        scan["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["status"] == "fail"),
+        "{scan}"
+    );
+    let o = kexin(
+        &data,
+        &[
+            "scan",
+            "host",
+            "--root",
+            dir.path().join("missing").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "a root that does not exist is an error: {}",
+        stderr(&o)
+    );
+}

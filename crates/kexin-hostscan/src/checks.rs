@@ -1,0 +1,1459 @@
+//! The checks of the cloud-host standard, run against a [`Root`].
+//!
+//! Each check is plain data plus a function: its catalog id (from
+//! `catalog/checks.yaml`), severity, the level of the cloud-host standard it
+//! belongs to, why it matters and how to fix it. A check never fails the
+//! scan: what it cannot read it reports as [`CheckStatus::Error`] with the
+//! reason, and the scan goes on. Evidence names the file and line (or the
+//! live value) that decided the result.
+
+use std::cell::OnceCell;
+use std::time::Instant;
+
+use kexin_core::{CheckStatus, Level, Severity};
+use serde::Serialize;
+
+use crate::parse::accounts::{Accounts, PasswordState};
+use crate::parse::apache::ApacheConfig;
+use crate::parse::auditd::AuditRules;
+use crate::parse::login_defs::LoginDefs;
+use crate::parse::nginx::NginxConfig;
+use crate::parse::pam::{PamConfig, PamType};
+use crate::parse::sshd::{Effective, SshdConfig};
+use crate::parse::sudoers::Sudoers;
+use crate::parse::sysctl::{SysctlConfig, live_value};
+use crate::root::{ReadError, Root};
+
+/// What a check saw, with where it saw it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Evidence {
+    /// File in the target, or `live:<what>` for a value read from the running host.
+    pub file: String,
+    pub line: Option<usize>,
+    pub detail: String,
+}
+
+impl Evidence {
+    fn at(file: &str, line: usize, detail: impl Into<String>) -> Evidence {
+        Evidence {
+            file: file.to_string(),
+            line: (line > 0).then_some(line),
+            detail: detail.into(),
+        }
+    }
+
+    fn file(file: &str, detail: impl Into<String>) -> Evidence {
+        Evidence {
+            file: file.to_string(),
+            line: None,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// The result of one check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckResult {
+    pub id: &'static str,
+    pub status: CheckStatus,
+    pub severity: Severity,
+    /// One sentence: what passed or what is wrong.
+    pub message: String,
+    pub evidence: Vec<Evidence>,
+}
+
+/// A check's description and code.
+pub struct Check {
+    /// Catalog id, e.g. `host.login.root-ssh`.
+    pub id: &'static str,
+    pub severity: Severity,
+    /// The lowest profile that runs it: basic (the 10 basic items) or enhanced.
+    pub level: Level,
+    pub rationale: &'static str,
+    pub remediation: &'static str,
+    run: fn(&Host) -> Outcome,
+}
+
+/// What a check function decides.
+struct Outcome {
+    status: CheckStatus,
+    message: String,
+    evidence: Vec<Evidence>,
+}
+
+fn pass(message: impl Into<String>, evidence: Vec<Evidence>) -> Outcome {
+    Outcome {
+        status: CheckStatus::Pass,
+        message: message.into(),
+        evidence,
+    }
+}
+
+fn fail(message: impl Into<String>, evidence: Vec<Evidence>) -> Outcome {
+    Outcome {
+        status: CheckStatus::Fail,
+        message: message.into(),
+        evidence,
+    }
+}
+
+fn verdict(problems: Vec<Evidence>, ok: &str, bad: &str, seen: Vec<Evidence>) -> Outcome {
+    if problems.is_empty() {
+        pass(ok, seen)
+    } else {
+        fail(format!("{bad} ({} found)", problems.len()), problems)
+    }
+}
+
+fn error(e: &ReadError) -> Outcome {
+    Outcome {
+        status: CheckStatus::Error,
+        message: format!("could not read what the check needs: {e}"),
+        evidence: Vec::new(),
+    }
+}
+
+fn not_applicable(why: impl Into<String>) -> Outcome {
+    Outcome {
+        status: CheckStatus::NotApplicable,
+        message: why.into(),
+        evidence: Vec::new(),
+    }
+}
+
+/// The target and its configuration, each parsed at most once per scan.
+pub struct Host<'r> {
+    pub root: &'r Root,
+    sshd: OnceCell<Result<SshdConfig, ReadError>>,
+    accounts: OnceCell<Accounts>,
+    login_defs: OnceCell<Result<LoginDefs, ReadError>>,
+    pam: OnceCell<Result<PamConfig, ReadError>>,
+    sysctl: OnceCell<SysctlConfig>,
+    audit: OnceCell<AuditRules>,
+}
+
+impl<'r> Host<'r> {
+    pub fn new(root: &'r Root) -> Host<'r> {
+        Host {
+            root,
+            sshd: OnceCell::new(),
+            accounts: OnceCell::new(),
+            login_defs: OnceCell::new(),
+            pam: OnceCell::new(),
+            sysctl: OnceCell::new(),
+            audit: OnceCell::new(),
+        }
+    }
+
+    fn sshd(&self) -> Result<&SshdConfig, &ReadError> {
+        self.sshd
+            .get_or_init(|| SshdConfig::load(self.root))
+            .as_ref()
+    }
+
+    fn accounts(&self) -> &Accounts {
+        self.accounts.get_or_init(|| Accounts::load(self.root))
+    }
+
+    fn login_defs(&self) -> Result<&LoginDefs, &ReadError> {
+        self.login_defs
+            .get_or_init(|| LoginDefs::load(self.root))
+            .as_ref()
+    }
+
+    fn pam(&self) -> Result<&PamConfig, &ReadError> {
+        self.pam.get_or_init(|| PamConfig::load(self.root)).as_ref()
+    }
+
+    fn sysctl(&self) -> &SysctlConfig {
+        self.sysctl.get_or_init(|| SysctlConfig::load(self.root))
+    }
+
+    fn audit(&self) -> &AuditRules {
+        self.audit.get_or_init(|| AuditRules::load(self.root))
+    }
+}
+
+fn setting_evidence(e: &Effective, keyword: &str, shown: &str) -> Evidence {
+    match e.get(keyword) {
+        Some(s) => Evidence::at(&s.loc.file, s.loc.line, format!("{keyword} {}", s.value())),
+        None => Evidence::file(
+            "/etc/ssh/sshd_config",
+            format!("{keyword} not set: default {shown}"),
+        ),
+    }
+}
+
+/// Runs `f` on sshd's global settings and those of every `Match` block; the
+/// check passes only if it passes for all of them.
+fn sshd_check(
+    h: &Host,
+    f: impl Fn(&Effective) -> Result<Vec<Evidence>, Vec<Evidence>>,
+    ok: &str,
+    bad: &str,
+) -> Outcome {
+    let cfg = match h.sshd() {
+        Ok(c) => c,
+        Err(ReadError::NotFound { .. }) => {
+            return not_applicable(
+                "sshd is not configured on this host (/etc/ssh/sshd_config is absent)",
+            );
+        }
+        Err(e) => return error(e),
+    };
+    let mut views = vec![cfg.global()];
+    // Each Match block as it would apply on its own: its first value of a
+    // keyword over the global one.
+    for i in 0..cfg.matches.len() {
+        let mut e = cfg.global();
+        let mut set = std::collections::HashSet::new();
+        for d in cfg.directives.iter().filter(|d| d.match_block == Some(i)) {
+            if set.insert(d.keyword.clone()) {
+                e.settings.insert(
+                    d.keyword.clone(),
+                    vec![crate::parse::sshd::Setting {
+                        args: d.args.clone(),
+                        loc: d.loc.clone(),
+                        match_block: Some(i),
+                    }],
+                );
+            }
+        }
+        views.push(e);
+    }
+    let mut seen = Vec::new();
+    let mut bad_evidence = Vec::new();
+    let add = |into: &mut Vec<Evidence>, ev: Vec<Evidence>| {
+        for e in ev {
+            if !into.contains(&e) {
+                into.push(e);
+            }
+        }
+    };
+    for v in &views {
+        match f(v) {
+            Ok(ev) => add(&mut seen, ev),
+            Err(ev) => add(&mut bad_evidence, ev),
+        }
+    }
+    if bad_evidence.is_empty() {
+        pass(ok, seen)
+    } else {
+        fail(bad, bad_evidence)
+    }
+}
+
+// ---- SSH -------------------------------------------------------------
+
+fn ssh_root_login(h: &Host) -> Outcome {
+    sshd_check(
+        h,
+        |e| {
+            let v = e.value_or_default("permitrootlogin").unwrap_or_default();
+            let ev = vec![setting_evidence(e, "PermitRootLogin", "prohibit-password")];
+            if v.eq_ignore_ascii_case("no") {
+                Ok(ev)
+            } else {
+                Err(ev)
+            }
+        },
+        "root cannot log in over SSH",
+        "root may log in over SSH (PermitRootLogin is not no)",
+    )
+}
+
+fn ssh_auth_limits(h: &Host) -> Outcome {
+    sshd_check(
+        h,
+        |e| {
+            let tries = e.int("maxauthtries").unwrap_or(6);
+            let grace = e.seconds("logingracetime").unwrap_or(120);
+            let ev = vec![
+                setting_evidence(e, "MaxAuthTries", "6"),
+                setting_evidence(e, "LoginGraceTime", "120"),
+            ];
+            if tries <= 4 && (1..=60).contains(&grace) {
+                Ok(ev)
+            } else {
+                Err(ev)
+            }
+        },
+        "MaxAuthTries ≤ 4 and LoginGraceTime ≤ 60 s",
+        "SSH allows too many authentication attempts or too long a login grace time",
+    )
+}
+
+fn ssh_auth_methods(h: &Host) -> Outcome {
+    sshd_check(
+        h,
+        |e| {
+            let ok = e.yes_no("hostbasedauthentication") != Some(true)
+                && e.yes_no("ignorerhosts") != Some(false)
+                && e.yes_no("permituserenvironment") != Some(true);
+            let ev = vec![
+                setting_evidence(e, "HostbasedAuthentication", "no"),
+                setting_evidence(e, "IgnoreRhosts", "yes"),
+                setting_evidence(e, "PermitUserEnvironment", "no"),
+            ];
+            if ok { Ok(ev) } else { Err(ev) }
+        },
+        "host-based authentication, rhosts and user environments are off",
+        "SSH trusts host-based authentication, rhosts or user environment files",
+    )
+}
+
+fn ssh_key_only(h: &Host) -> Outcome {
+    sshd_check(
+        h,
+        |e| {
+            let password = e.yes_no("passwordauthentication").unwrap_or(true);
+            let kbd = e
+                .yes_no("kbdinteractiveauthentication")
+                .or_else(|| e.yes_no("challengeresponseauthentication"))
+                .unwrap_or(true);
+            let ev = vec![
+                setting_evidence(e, "PasswordAuthentication", "yes"),
+                setting_evidence(e, "KbdInteractiveAuthentication", "yes"),
+            ];
+            if !password && !kbd { Ok(ev) } else { Err(ev) }
+        },
+        "SSH accepts keys only",
+        "SSH still accepts passwords or keyboard-interactive authentication",
+    )
+}
+
+fn ssh_idle_timeout(h: &Host) -> Outcome {
+    sshd_check(
+        h,
+        |e| {
+            let interval = e.seconds("clientaliveinterval").unwrap_or(0);
+            let count = e.int("clientalivecountmax").unwrap_or(3).max(0) as u64;
+            let ev = vec![
+                setting_evidence(e, "ClientAliveInterval", "0"),
+                setting_evidence(e, "ClientAliveCountMax", "3"),
+            ];
+            if (1..=900).contains(&interval) && count >= 1 && interval * count <= 900 {
+                Ok(ev)
+            } else {
+                Err(ev)
+            }
+        },
+        "idle SSH sessions end within 15 minutes",
+        "idle SSH sessions are not ended within 15 minutes (ClientAliveInterval × ClientAliveCountMax)",
+    )
+}
+
+fn ssh_access_list(h: &Host) -> Outcome {
+    sshd_check(
+        h,
+        |e| {
+            let set: Vec<Evidence> = ["AllowUsers", "AllowGroups", "DenyUsers", "DenyGroups"]
+                .iter()
+                .filter_map(|k| {
+                    e.get(k).map(|s| {
+                        Evidence::at(&s.loc.file, s.loc.line, format!("{k} {}", s.value()))
+                    })
+                })
+                .collect();
+            if set.is_empty() {
+                Err(vec![Evidence::file(
+                    "/etc/ssh/sshd_config",
+                    "none of AllowUsers, AllowGroups, DenyUsers, DenyGroups is set",
+                )])
+            } else {
+                Ok(set)
+            }
+        },
+        "SSH logins are limited to listed users or groups",
+        "any account may try to log in over SSH",
+    )
+}
+
+const GOOD_CIPHERS: &[&str] = &[
+    "chacha20-poly1305@openssh.com",
+    "aes128-gcm@openssh.com",
+    "aes256-gcm@openssh.com",
+    "aes128-ctr",
+    "aes192-ctr",
+    "aes256-ctr",
+];
+const GOOD_MACS: &[&str] = &[
+    "hmac-sha2-256",
+    "hmac-sha2-512",
+    "hmac-sha2-256-etm@openssh.com",
+    "hmac-sha2-512-etm@openssh.com",
+    "umac-128-etm@openssh.com",
+];
+const WEAK_KEX: &[&str] = &[
+    "diffie-hellman-group1-sha1",
+    "diffie-hellman-group14-sha1",
+    "diffie-hellman-group-exchange-sha1",
+];
+
+fn algorithms(
+    h: &Host,
+    keyword: &'static str,
+    list: fn(&Effective) -> Vec<String>,
+    bad: fn(&str) -> bool,
+    what: &str,
+) -> Outcome {
+    sshd_check(
+        h,
+        |e| {
+            let weak: Vec<String> = list(e).into_iter().filter(|a| bad(a)).collect();
+            let mut ev = setting_evidence(e, keyword, "OpenSSH defaults");
+            if weak.is_empty() {
+                Ok(vec![ev])
+            } else {
+                ev.detail = format!("{} — weak: {}", ev.detail, weak.join(", "));
+                Err(vec![ev])
+            }
+        },
+        &format!("only strong SSH {what} are enabled"),
+        &format!("weak SSH {what} are enabled"),
+    )
+}
+
+fn ssh_ciphers(h: &Host) -> Outcome {
+    algorithms(
+        h,
+        "Ciphers",
+        Effective::ciphers,
+        |a| !GOOD_CIPHERS.contains(&a),
+        "ciphers",
+    )
+}
+
+fn ssh_macs(h: &Host) -> Outcome {
+    algorithms(
+        h,
+        "MACs",
+        Effective::macs,
+        |a| !GOOD_MACS.contains(&a),
+        "MACs",
+    )
+}
+
+fn ssh_kex(h: &Host) -> Outcome {
+    algorithms(
+        h,
+        "KexAlgorithms",
+        Effective::kex_algorithms,
+        |a| WEAK_KEX.contains(&a),
+        "key exchange algorithms",
+    )
+}
+
+fn ssh_host_key_permissions(h: &Host) -> Outcome {
+    let keys = match h.root.glob("/etc/ssh/ssh_host_*_key") {
+        Ok(k) => k,
+        Err(e) => return error(&e),
+    };
+    if keys.is_empty() {
+        return not_applicable("no SSH host keys under /etc/ssh");
+    }
+    let ssh_keys_gid = h.accounts().group.as_ref().and_then(|g| {
+        g.entries
+            .iter()
+            .find(|e| e.name == "ssh_keys")
+            .map(|e| e.gid)
+    });
+    let mut bad = Vec::new();
+    let mut seen = Vec::new();
+    for k in &keys {
+        let m = match h.root.metadata(k) {
+            Ok(m) => m,
+            Err(e) => return error(&e),
+        };
+        let detail = format!(
+            "owner uid {} gid {}, mode {:04o}",
+            m.uid,
+            m.gid,
+            m.mode & 0o7777
+        );
+        let ok = m.uid == 0
+            && (m.mode & 0o077 == 0 || (m.mode & 0o037 == 0 && Some(m.gid) == ssh_keys_gid));
+        if ok {
+            seen.push(Evidence::file(k, detail))
+        } else {
+            bad.push(Evidence::file(k, detail))
+        }
+    }
+    verdict(
+        bad,
+        "SSH host private keys are root-owned and private",
+        "SSH host private keys readable by others",
+        seen,
+    )
+}
+
+// ---- accounts and passwords ------------------------------------------
+
+fn accounts_uid_zero(h: &Host) -> Outcome {
+    let a = h.accounts();
+    if a.passwd.is_none() {
+        return a
+            .errors
+            .first()
+            .map_or_else(|| not_applicable("/etc/passwd is absent"), error);
+    }
+    let bad: Vec<Evidence> = a
+        .uid0()
+        .into_iter()
+        .filter(|p| p.name != "root")
+        .map(|p| Evidence::at(&p.loc.file, p.loc.line, format!("{} has UID 0", p.name)))
+        .collect();
+    verdict(
+        bad,
+        "root is the only account with UID 0",
+        "accounts other than root have UID 0",
+        Vec::new(),
+    )
+}
+
+fn accounts_duplicates(h: &Host) -> Outcome {
+    let a = h.accounts();
+    let Some(passwd) = &a.passwd else {
+        return a
+            .errors
+            .first()
+            .map_or_else(|| not_applicable("/etc/passwd is absent"), error);
+    };
+    let mut bad = Vec::new();
+    let mut seen_names = std::collections::HashMap::new();
+    let mut seen_uids = std::collections::HashMap::new();
+    for p in &passwd.entries {
+        if let Some(first) = seen_names.insert(p.name.clone(), p.loc.line) {
+            bad.push(Evidence::at(
+                &p.loc.file,
+                p.loc.line,
+                format!("user name {} repeats line {first}", p.name),
+            ));
+        }
+        if let Some(first) = seen_uids.insert(p.uid, p.loc.line) {
+            bad.push(Evidence::at(
+                &p.loc.file,
+                p.loc.line,
+                format!("UID {} of {} repeats line {first}", p.uid, p.name),
+            ));
+        }
+    }
+    if let Some(group) = &a.group {
+        let mut names = std::collections::HashMap::new();
+        let mut gids = std::collections::HashMap::new();
+        for g in &group.entries {
+            if let Some(first) = names.insert(g.name.clone(), g.loc.line) {
+                bad.push(Evidence::at(
+                    &g.loc.file,
+                    g.loc.line,
+                    format!("group name {} repeats line {first}", g.name),
+                ));
+            }
+            if let Some(first) = gids.insert(g.gid, g.loc.line) {
+                bad.push(Evidence::at(
+                    &g.loc.file,
+                    g.loc.line,
+                    format!("GID {} of {} repeats line {first}", g.gid, g.name),
+                ));
+            }
+        }
+    }
+    verdict(
+        bad,
+        "user and group names and ids are unique",
+        "duplicate user or group names or ids",
+        Vec::new(),
+    )
+}
+
+fn accounts_empty_password(h: &Host) -> Outcome {
+    let a = h.accounts();
+    let Some(shadow) = &a.shadow else {
+        return a
+            .errors
+            .first()
+            .map_or_else(|| not_applicable("/etc/shadow is absent"), error);
+    };
+    let mut bad: Vec<Evidence> = shadow
+        .entries
+        .iter()
+        .filter(|s| s.state() == PasswordState::Empty)
+        .map(|s| {
+            Evidence::at(
+                &s.loc.file,
+                s.loc.line,
+                format!("{} has an empty password", s.name),
+            )
+        })
+        .collect();
+    if let Ok(cfg) = h.sshd() {
+        let e = cfg.global();
+        if e.yes_no("permitemptypasswords") == Some(true) {
+            bad.push(setting_evidence(&e, "PermitEmptyPasswords", "no"));
+        }
+    }
+    verdict(
+        bad,
+        "no account has an empty password",
+        "accounts can log in without a password",
+        Vec::new(),
+    )
+}
+
+fn accounts_system_shell(h: &Host) -> Outcome {
+    let a = h.accounts();
+    let Some(passwd) = &a.passwd else {
+        return a
+            .errors
+            .first()
+            .map_or_else(|| not_applicable("/etc/passwd is absent"), error);
+    };
+    let uid_min = h
+        .login_defs()
+        .ok()
+        .and_then(|d| d.int("UID_MIN"))
+        .unwrap_or(1000);
+    let exempt = ["root", "sync", "shutdown", "halt"];
+    let bad: Vec<Evidence> = passwd
+        .entries
+        .iter()
+        .filter(|p| {
+            (p.uid as i64) < uid_min && !exempt.contains(&p.name.as_str()) && !p.has_nologin_shell()
+        })
+        .map(|p| {
+            Evidence::at(
+                &p.loc.file,
+                p.loc.line,
+                format!(
+                    "system account {} (UID {}) has shell {}",
+                    p.name, p.uid, p.shell
+                ),
+            )
+        })
+        .collect();
+    verdict(
+        bad,
+        "system accounts cannot log in",
+        "system accounts have login shells",
+        Vec::new(),
+    )
+}
+
+fn password_ageing(h: &Host) -> Outcome {
+    let defs = match h.login_defs() {
+        Ok(d) => d,
+        Err(ReadError::NotFound { .. }) => {
+            return fail(
+                "/etc/login.defs is absent: no password ageing defaults",
+                vec![Evidence::file("/etc/login.defs", "absent")],
+            );
+        }
+        Err(e) => return error(e),
+    };
+    let mut bad = Vec::new();
+    let mut seen = Vec::new();
+    for (key, ok) in [
+        (
+            "PASS_MAX_DAYS",
+            (|v: i64| (1..=90).contains(&v)) as fn(i64) -> bool,
+        ),
+        ("PASS_MIN_DAYS", |v| v >= 1),
+        ("PASS_WARN_AGE", |v| v >= 7),
+    ] {
+        let (v, ev) = match defs.get(key) {
+            Some(e) => (
+                defs.int(key),
+                Evidence::at(&e.loc.file, e.loc.line, format!("{key} {}", e.value)),
+            ),
+            None => (
+                None,
+                Evidence::file("/etc/login.defs", format!("{key} not set")),
+            ),
+        };
+        if v.is_some_and(ok) {
+            seen.push(ev)
+        } else {
+            bad.push(ev)
+        }
+    }
+    verdict(
+        bad,
+        "password ageing: at most 90 days, at least 1 day between changes, 7 days' warning",
+        "password ageing is weaker than required",
+        seen,
+    )
+}
+
+fn password_hash_algorithm(h: &Host) -> Outcome {
+    let mut bad = Vec::new();
+    let mut seen = Vec::new();
+    match h.login_defs() {
+        Ok(d) => {
+            let method = d.encrypt_method().unwrap_or_default().to_ascii_uppercase();
+            let ev = d.get("ENCRYPT_METHOD").map_or_else(
+                || Evidence::file("/etc/login.defs", "ENCRYPT_METHOD not set"),
+                |e| {
+                    Evidence::at(
+                        &e.loc.file,
+                        e.loc.line,
+                        format!("ENCRYPT_METHOD {}", e.value),
+                    )
+                },
+            );
+            if method == "SHA512" || method == "YESCRYPT" {
+                seen.push(ev)
+            } else {
+                bad.push(ev)
+            }
+        }
+        Err(ReadError::NotFound { .. }) => bad.push(Evidence::file("/etc/login.defs", "absent")),
+        Err(e) => return error(e),
+    }
+    if let Some(shadow) = &h.accounts().shadow {
+        for s in &shadow.entries {
+            if let PasswordState::Hash(alg) = s.state()
+                && !alg.is_strong()
+            {
+                bad.push(Evidence::at(
+                    &s.loc.file,
+                    s.loc.line,
+                    format!("{} is hashed with {alg:?}", s.name),
+                ));
+            }
+        }
+    }
+    verdict(
+        bad,
+        "passwords are hashed with SHA-512 or yescrypt",
+        "weak password hashing",
+        seen,
+    )
+}
+
+fn shadow_permissions(h: &Host) -> Outcome {
+    let mut bad = Vec::new();
+    let mut seen = Vec::new();
+    for (path, max) in [
+        ("/etc/passwd", 0o644),
+        ("/etc/group", 0o644),
+        ("/etc/shadow", 0o640),
+        ("/etc/gshadow", 0o640),
+    ] {
+        match h.root.metadata(path) {
+            Ok(m) => {
+                let detail = format!("owner uid {}, mode {:04o}", m.uid, m.mode & 0o7777);
+                if m.uid == 0 && m.mode & 0o7777 & !max == 0 {
+                    seen.push(Evidence::file(path, detail))
+                } else {
+                    bad.push(Evidence::file(
+                        path,
+                        format!("{detail}; expected root and at most {max:04o}"),
+                    ))
+                }
+            }
+            Err(ReadError::NotFound { .. }) => {}
+            Err(e) => return error(&e),
+        }
+    }
+    if bad.is_empty() && seen.is_empty() {
+        return not_applicable("no account files (/etc/passwd, /etc/shadow…) in this root");
+    }
+    verdict(
+        bad,
+        "account files are root-owned with safe modes",
+        "account files have unsafe owners or modes",
+        seen,
+    )
+}
+
+fn pam_stack_check(
+    h: &Host,
+    service: &str,
+    ty: PamType,
+    f: impl Fn(&crate::parse::pam::Stack) -> Result<Vec<Evidence>, Vec<Evidence>>,
+    ok: &str,
+    bad: &str,
+) -> Outcome {
+    let pam = match h.pam() {
+        Ok(p) => p,
+        Err(ReadError::NotFound { .. }) => {
+            return not_applicable("no PAM configuration (/etc/pam.d is absent)");
+        }
+        Err(e) => return error(e),
+    };
+    match f(&pam.stack(service, ty)) {
+        Ok(ev) => pass(ok, ev),
+        Err(ev) => fail(bad, ev),
+    }
+}
+
+fn entry_evidence(e: &crate::parse::pam::PamEntry) -> Evidence {
+    Evidence::at(
+        &e.loc.file,
+        e.loc.line,
+        format!("{} {}", e.module, e.args.join(" ")),
+    )
+}
+
+fn login_faillock(h: &Host) -> Outcome {
+    let conf = h
+        .root
+        .read_optional("/etc/security/faillock.conf")
+        .ok()
+        .flatten();
+    let conf_deny = conf.as_ref().and_then(|t| {
+        t.text.lines().enumerate().find_map(|(i, l)| {
+            let l = l.trim();
+            let v = l
+                .strip_prefix("deny")?
+                .trim_start()
+                .strip_prefix('=')?
+                .trim();
+            v.parse::<u32>().ok().map(|d| (d, i + 1))
+        })
+    });
+    pam_stack_check(
+        h,
+        "common-auth",
+        PamType::Auth,
+        |s| {
+            let Some(e) = s.first("pam_faillock.so") else {
+                return Err(vec![Evidence::file(
+                    "/etc/pam.d/common-auth",
+                    "pam_faillock is not in the auth stack",
+                )]);
+            };
+            let deny = e
+                .arg("deny")
+                .and_then(|d| d.parse::<u32>().ok())
+                .or(conf_deny.map(|(d, _)| d))
+                .unwrap_or(3);
+            let ev = vec![entry_evidence(e)];
+            if (1..=5).contains(&deny) {
+                Ok(ev)
+            } else {
+                Err(ev)
+            }
+        },
+        "accounts lock after at most 5 failed logins",
+        "failed logins do not lock the account",
+    )
+}
+
+fn password_quality(h: &Host) -> Outcome {
+    let conf = h
+        .root
+        .read_optional("/etc/security/pwquality.conf")
+        .ok()
+        .flatten();
+    let minlen = conf.as_ref().and_then(|t| {
+        t.text.lines().find_map(|l| {
+            l.trim()
+                .strip_prefix("minlen")?
+                .trim_start()
+                .strip_prefix('=')?
+                .trim()
+                .parse::<i64>()
+                .ok()
+        })
+    });
+    pam_stack_check(
+        h,
+        "common-password",
+        PamType::Password,
+        |s| {
+            let Some(e) = s
+                .first("pam_pwquality.so")
+                .or_else(|| s.first("pam_cracklib.so"))
+            else {
+                return Err(vec![Evidence::file(
+                    "/etc/pam.d/common-password",
+                    "neither pam_pwquality nor pam_cracklib is in the password stack",
+                )]);
+            };
+            let len = e
+                .arg("minlen")
+                .and_then(|v| v.parse::<i64>().ok())
+                .or(minlen)
+                .unwrap_or(8);
+            let ev = vec![entry_evidence(e)];
+            if len >= 8 { Ok(ev) } else { Err(ev) }
+        },
+        "password quality is enforced (pam_pwquality, minimum length ≥ 8)",
+        "password quality is not enforced",
+    )
+}
+
+fn password_history(h: &Host) -> Outcome {
+    pam_stack_check(
+        h,
+        "common-password",
+        PamType::Password,
+        |s| {
+            let hit = s.entries.iter().find(|e| {
+                matches!(e.module_name(), "pam_pwhistory.so" | "pam_unix.so")
+                    && e.arg("remember")
+                        .and_then(|r| r.parse::<u32>().ok())
+                        .is_some_and(|r| r >= 5)
+            });
+            match hit {
+                Some(e) => Ok(vec![entry_evidence(e)]),
+                None => Err(vec![Evidence::file(
+                    "/etc/pam.d/common-password",
+                    "no pam_pwhistory/pam_unix with remember >= 5",
+                )]),
+            }
+        },
+        "the last 5 passwords cannot be reused",
+        "old passwords can be reused",
+    )
+}
+
+// ---- access, audit, operations ----------------------------------------
+
+fn sudoers(h: &Host) -> Outcome {
+    let s = match Sudoers::load(h.root) {
+        Ok(s) => s,
+        Err(ReadError::NotFound { .. }) => {
+            return not_applicable("sudo is not configured (/etc/sudoers is absent)");
+        }
+        Err(e) => return error(&e),
+    };
+    let mut bad: Vec<Evidence> = s
+        .nopasswd_all()
+        .into_iter()
+        .map(|g| {
+            Evidence::at(
+                &g.loc.file,
+                g.loc.line,
+                format!("{} may run ALL without a password", g.who),
+            )
+        })
+        .collect();
+    for f in &s.files {
+        if let Ok(m) = h.root.metadata(f)
+            && (m.uid != 0 || m.mode & 0o7777 & !0o440 != 0)
+        {
+            bad.push(Evidence::file(
+                f,
+                format!(
+                    "owner uid {}, mode {:04o}; expected root 0440",
+                    m.uid,
+                    m.mode & 0o7777
+                ),
+            ));
+        }
+    }
+    verdict(
+        bad,
+        "sudo requires authentication and its files are root 0440",
+        "sudo grants too much or its files are unsafe",
+        Vec::new(),
+    )
+}
+
+fn audit_log_protection(h: &Host) -> Outcome {
+    let rules = h.audit();
+    if rules.files.is_empty() {
+        return fail(
+            "no audit rules are configured",
+            vec![Evidence::file("/etc/audit/rules.d", "no rules files")],
+        );
+    }
+    let mut bad = Vec::new();
+    if !rules.immutable() {
+        bad.push(Evidence::file(
+            rules
+                .files
+                .last()
+                .map_or("/etc/audit/rules.d", String::as_str),
+            "rules do not end with -e 2 (immutable)",
+        ));
+    }
+    match h.root.metadata("/var/log/audit") {
+        Ok(m) if m.mode & 0o027 != 0 => bad.push(Evidence::file(
+            "/var/log/audit",
+            format!("mode {:04o}; expected at most 0750", m.mode & 0o7777),
+        )),
+        Ok(_) | Err(ReadError::NotFound { .. }) => {}
+        Err(e) => return error(&e),
+    }
+    verdict(
+        bad,
+        "audit rules are immutable and the audit log directory is private",
+        "the audit trail can be changed or read by others",
+        Vec::new(),
+    )
+}
+
+const KERNEL_HARDENING: &[(&str, &str)] = &[
+    ("kernel.randomize_va_space", "2"),
+    ("kernel.kptr_restrict", "1"),
+    ("kernel.dmesg_restrict", "1"),
+    ("net.ipv4.tcp_syncookies", "1"),
+    ("net.ipv4.conf.all.accept_redirects", "0"),
+    ("net.ipv4.conf.all.send_redirects", "0"),
+    ("net.ipv4.conf.all.accept_source_route", "0"),
+];
+
+fn kernel_hardening(h: &Host) -> Outcome {
+    let cfg = h.sysctl();
+    let mut bad = Vec::new();
+    let mut seen = Vec::new();
+    for (key, want) in KERNEL_HARDENING {
+        let (value, ev) = if h.root.is_live() {
+            match live_value(h.root, key) {
+                Ok(v) => (
+                    Some(v.trim().to_string()),
+                    Evidence::file(
+                        &format!("live:/proc/sys/{}", key.replace('.', "/")),
+                        format!("{key} = {}", v.trim()),
+                    ),
+                ),
+                Err(e) => (None, Evidence::file(&format!("live:{key}"), e.to_string())),
+            }
+        } else {
+            match cfg.get(key) {
+                Some(s) => (
+                    Some(s.value.clone()),
+                    Evidence::at(&s.loc.file, s.loc.line, format!("{key} = {}", s.value)),
+                ),
+                None => (
+                    None,
+                    Evidence::file(
+                        "/etc/sysctl.d",
+                        format!("{key} not set (kernel default applies)"),
+                    ),
+                ),
+            }
+        };
+        let ok = value.as_deref().is_some_and(|v| {
+            if *key == "kernel.kptr_restrict" {
+                v != "0"
+            } else {
+                v == *want
+            }
+        });
+        if ok { seen.push(ev) } else { bad.push(ev) }
+    }
+    verdict(
+        bad,
+        "kernel hardening settings are in place",
+        "kernel hardening settings are missing",
+        seen,
+    )
+}
+
+// ---- web ---------------------------------------------------------------
+
+fn web_configs(h: &Host) -> (Option<NginxConfig>, Option<ApacheConfig>) {
+    (
+        NginxConfig::load(h.root).ok(),
+        ApacheConfig::load(h.root).ok(),
+    )
+}
+
+fn web_server_tokens(h: &Host) -> Outcome {
+    let (nginx, apache) = web_configs(h);
+    if nginx.is_none() && apache.is_none() {
+        return not_applicable("no nginx or Apache configuration on this host");
+    }
+    let mut bad = Vec::new();
+    if let Some(n) = &nginx {
+        let off = n
+            .find_all("server_tokens")
+            .iter()
+            .any(|f| f.directive.args.first().is_some_and(|a| a == "off"));
+        if !off {
+            bad.push(Evidence::file(
+                "/etc/nginx/nginx.conf",
+                "server_tokens off is not set: nginx shows its version",
+            ));
+        }
+    }
+    if let Some(a) = &apache {
+        for (name, want) in [("ServerTokens", "prod"), ("ServerSignature", "off")] {
+            let node = a.global(name);
+            if !node.is_some_and(|n| n.args.first().is_some_and(|v| v.eq_ignore_ascii_case(want))) {
+                bad.push(node.map_or_else(
+                    || {
+                        Evidence::file(
+                            "/etc/apache2/apache2.conf",
+                            format!("{name} is not set to {want}"),
+                        )
+                    },
+                    |n| {
+                        Evidence::at(
+                            &n.loc.file,
+                            n.loc.line,
+                            format!("{name} {}", n.args.join(" ")),
+                        )
+                    },
+                ));
+            }
+        }
+    }
+    verdict(
+        bad,
+        "web servers do not reveal their versions",
+        "web servers reveal their versions",
+        Vec::new(),
+    )
+}
+
+fn web_directory_listing(h: &Host) -> Outcome {
+    let (nginx, apache) = web_configs(h);
+    if nginx.is_none() && apache.is_none() {
+        return not_applicable("no nginx or Apache configuration on this host");
+    }
+    let mut bad = Vec::new();
+    if let Some(n) = &nginx {
+        for f in n
+            .find_all("autoindex")
+            .into_iter()
+            .filter(|f| f.directive.args.first().is_some_and(|a| a == "on"))
+        {
+            bad.push(Evidence::at(
+                &f.directive.loc.file,
+                f.directive.loc.line,
+                "autoindex on",
+            ));
+        }
+    }
+    if let Some(a) = &apache {
+        for f in a.find_all("Options") {
+            if f.node
+                .args
+                .iter()
+                .any(|o| o.eq_ignore_ascii_case("indexes") || o.eq_ignore_ascii_case("+indexes"))
+            {
+                bad.push(Evidence::at(
+                    &f.node.loc.file,
+                    f.node.loc.line,
+                    format!("Options {}", f.node.args.join(" ")),
+                ));
+            }
+        }
+    }
+    verdict(
+        bad,
+        "no directory listings are enabled",
+        "directory listings are enabled",
+        Vec::new(),
+    )
+}
+
+fn tls_versions(h: &Host) -> Outcome {
+    let (nginx, apache) = web_configs(h);
+    if nginx.is_none() && apache.is_none() {
+        return not_applicable("no nginx or Apache configuration on this host");
+    }
+    let old = ["sslv2", "sslv3", "tlsv1", "tlsv1.1"];
+    let mut bad = Vec::new();
+    if let Some(n) = &nginx {
+        for f in n.find_all("ssl_protocols") {
+            if f.directive
+                .args
+                .iter()
+                .any(|p| old.contains(&p.to_ascii_lowercase().as_str()))
+            {
+                bad.push(Evidence::at(
+                    &f.directive.loc.file,
+                    f.directive.loc.line,
+                    format!("ssl_protocols {}", f.directive.args.join(" ")),
+                ));
+            }
+        }
+    }
+    if let Some(a) = &apache {
+        for f in a.find_all("SSLProtocol") {
+            let enables_old = f.node.args.iter().any(|p| {
+                let p = p.to_ascii_lowercase();
+                let p = p.trim_start_matches('+');
+                p == "all"
+                    && !f
+                        .node
+                        .args
+                        .iter()
+                        .any(|x| x.eq_ignore_ascii_case("-tlsv1.1"))
+                    || old.contains(&p)
+            });
+            if enables_old {
+                bad.push(Evidence::at(
+                    &f.node.loc.file,
+                    f.node.loc.line,
+                    format!("SSLProtocol {}", f.node.args.join(" ")),
+                ));
+            }
+        }
+    }
+    verdict(
+        bad,
+        "only TLS 1.2 and 1.3 are enabled",
+        "old TLS or SSL versions are enabled",
+        Vec::new(),
+    )
+}
+
+/// Every check the scanner runs, in catalog order of the cloud-host items.
+pub const CHECKS: &[Check] = &[
+    Check {
+        id: "host.ssh.host-key-permissions",
+        severity: Severity::High,
+        level: Level::Basic,
+        rationale: "A readable host key lets anyone impersonate the server.",
+        remediation: "chown root:root /etc/ssh/ssh_host_*_key && chmod 600 /etc/ssh/ssh_host_*_key",
+        run: ssh_host_key_permissions,
+    },
+    Check {
+        id: "host.account.duplicate-ids",
+        severity: Severity::Medium,
+        level: Level::Basic,
+        rationale: "Shared ids make actions unattributable and permissions ambiguous.",
+        remediation: "Give every user and group a unique name and id (usermod -u / groupmod -g).",
+        run: accounts_duplicates,
+    },
+    Check {
+        id: "host.account.uid-zero",
+        severity: Severity::Critical,
+        level: Level::Basic,
+        rationale: "Any UID-0 account is root under another name.",
+        remediation: "Remove or renumber every UID-0 account other than root.",
+        run: accounts_uid_zero,
+    },
+    Check {
+        id: "host.account.empty-password",
+        severity: Severity::Critical,
+        level: Level::Basic,
+        rationale: "An empty password lets anyone log in as that account.",
+        remediation: "passwd -l <account> or set a password; set PermitEmptyPasswords no.",
+        run: accounts_empty_password,
+    },
+    Check {
+        id: "host.account.system-shell",
+        severity: Severity::Medium,
+        level: Level::Basic,
+        rationale: "Service accounts with shells are footholds for interactive logins.",
+        remediation: "usermod -s /usr/sbin/nologin <account>",
+        run: accounts_system_shell,
+    },
+    Check {
+        id: "host.ssh.auth-methods",
+        severity: Severity::High,
+        level: Level::Basic,
+        rationale: "Host-based trust and rhosts bypass per-user authentication.",
+        remediation: "Set HostbasedAuthentication no, IgnoreRhosts yes, PermitUserEnvironment no in sshd_config.",
+        run: ssh_auth_methods,
+    },
+    Check {
+        id: "host.login.root-ssh",
+        severity: Severity::High,
+        level: Level::Basic,
+        rationale: "Direct root logins are the first target of brute force and leave no personal accountability.",
+        remediation: "Set PermitRootLogin no in /etc/ssh/sshd_config and use sudo.",
+        run: ssh_root_login,
+    },
+    Check {
+        id: "host.login.ssh-auth-limits",
+        severity: Severity::Medium,
+        level: Level::Basic,
+        rationale: "Many tries per connection and long grace times help password guessing.",
+        remediation: "Set MaxAuthTries 4 and LoginGraceTime 60 in sshd_config.",
+        run: ssh_auth_limits,
+    },
+    Check {
+        id: "host.login.faillock",
+        severity: Severity::High,
+        level: Level::Basic,
+        rationale: "Without lockout, passwords can be guessed without limit.",
+        remediation: "Add pam_faillock to common-auth with deny=5 unlock_time=900.",
+        run: login_faillock,
+    },
+    Check {
+        id: "host.login.idle-timeout",
+        severity: Severity::Medium,
+        level: Level::Basic,
+        rationale: "Abandoned sessions can be taken over.",
+        remediation: "Set ClientAliveInterval 300 and ClientAliveCountMax 3 (or less) in sshd_config.",
+        run: ssh_idle_timeout,
+    },
+    Check {
+        id: "host.login.ssh-access-list",
+        severity: Severity::Low,
+        level: Level::Basic,
+        rationale: "Limiting who may log in shrinks the attack surface.",
+        remediation: "Set AllowGroups (e.g. AllowGroups ssh-users) in sshd_config.",
+        run: ssh_access_list,
+    },
+    Check {
+        id: "host.crypto.ssh-ciphers",
+        severity: Severity::High,
+        level: Level::Basic,
+        rationale: "Weak ciphers let traffic be decrypted or altered.",
+        remediation: "Ciphers chacha20-poly1305@openssh.com,aes256-gcm@openssh.com,aes128-gcm@openssh.com,aes256-ctr,aes192-ctr,aes128-ctr",
+        run: ssh_ciphers,
+    },
+    Check {
+        id: "host.crypto.ssh-macs",
+        severity: Severity::High,
+        level: Level::Basic,
+        rationale: "Weak MACs allow tampering with the session.",
+        remediation: "MACs hmac-sha2-512-etm@openssh.com,hmac-sha2-256-etm@openssh.com,umac-128-etm@openssh.com",
+        run: ssh_macs,
+    },
+    Check {
+        id: "host.crypto.ssh-kex",
+        severity: Severity::High,
+        level: Level::Basic,
+        rationale: "SHA-1 key exchange is broken.",
+        remediation: "Remove diffie-hellman-group1-sha1, group14-sha1 and group-exchange-sha1 from KexAlgorithms.",
+        run: ssh_kex,
+    },
+    Check {
+        id: "host.crypto.tls-versions",
+        severity: Severity::High,
+        level: Level::Basic,
+        rationale: "SSL and TLS below 1.2 have practical attacks.",
+        remediation: "nginx: ssl_protocols TLSv1.2 TLSv1.3; Apache: SSLProtocol -all +TLSv1.2 +TLSv1.3",
+        run: tls_versions,
+    },
+    Check {
+        id: "host.password.quality",
+        severity: Severity::Medium,
+        level: Level::Basic,
+        rationale: "Short simple passwords are guessed quickly.",
+        remediation: "Install libpam-pwquality; set minlen = 12, minclass = 3 in /etc/security/pwquality.conf.",
+        run: password_quality,
+    },
+    Check {
+        id: "host.password.ageing",
+        severity: Severity::Low,
+        level: Level::Basic,
+        rationale: "The standard requires periodic password change with warning.",
+        remediation: "Set PASS_MAX_DAYS 90, PASS_MIN_DAYS 1, PASS_WARN_AGE 7 in /etc/login.defs; chage existing accounts.",
+        run: password_ageing,
+    },
+    Check {
+        id: "host.password.history",
+        severity: Severity::Low,
+        level: Level::Basic,
+        rationale: "Reusing old passwords defeats rotation.",
+        remediation: "Add 'password required pam_pwhistory.so remember=5 use_authtok' to common-password.",
+        run: password_history,
+    },
+    Check {
+        id: "host.password.hash-algorithm",
+        severity: Severity::High,
+        level: Level::Basic,
+        rationale: "MD5 and DES hashes are cracked in minutes.",
+        remediation: "Set ENCRYPT_METHOD YESCRYPT (or SHA512) in login.defs and make affected users change their passwords.",
+        run: password_hash_algorithm,
+    },
+    Check {
+        id: "host.password.shadow-permissions",
+        severity: Severity::High,
+        level: Level::Basic,
+        rationale: "Readable hashes can be cracked offline.",
+        remediation: "chown root:shadow /etc/shadow /etc/gshadow && chmod 640 /etc/shadow /etc/gshadow",
+        run: shadow_permissions,
+    },
+    Check {
+        id: "host.web.server-tokens",
+        severity: Severity::Low,
+        level: Level::Basic,
+        rationale: "Version banners tell attackers which exploits to try.",
+        remediation: "nginx: server_tokens off; Apache: ServerTokens Prod and ServerSignature Off.",
+        run: web_server_tokens,
+    },
+    Check {
+        id: "host.web.directory-listing",
+        severity: Severity::Medium,
+        level: Level::Basic,
+        rationale: "Directory listings expose files that were never meant to be public.",
+        remediation: "nginx: autoindex off; Apache: Options -Indexes.",
+        run: web_directory_listing,
+    },
+    Check {
+        id: "host.ssh.key-only",
+        severity: Severity::High,
+        level: Level::Enhanced,
+        rationale: "Passwords can be phished and guessed; keys cannot be brute-forced.",
+        remediation: "Set PasswordAuthentication no and KbdInteractiveAuthentication no in sshd_config.",
+        run: ssh_key_only,
+    },
+    Check {
+        id: "host.access.sudoers",
+        severity: Severity::High,
+        level: Level::Enhanced,
+        rationale: "Password-less ALL turns any stolen account into root.",
+        remediation: "Remove NOPASSWD from ALL rules and !authenticate; chmod 440 the sudoers files.",
+        run: sudoers,
+    },
+    Check {
+        id: "host.audit.log-protection",
+        severity: Severity::High,
+        level: Level::Enhanced,
+        rationale: "An attacker who can change audit rules or logs erases their traces.",
+        remediation: "End /etc/audit/rules.d/99-finalize.rules with -e 2; chmod 750 /var/log/audit.",
+        run: audit_log_protection,
+    },
+    Check {
+        id: "host.ops.kernel-hardening",
+        severity: Severity::Medium,
+        level: Level::Enhanced,
+        rationale: "These settings close well-known kernel information leaks and network attacks.",
+        remediation: "Set the listed keys in /etc/sysctl.d/60-kexin-hardening.conf and run sysctl --system.",
+        run: kernel_hardening,
+    },
+];
+
+/// How much to check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Profile {
+    /// The basic items of the cloud-host standard.
+    Basic,
+    /// Basic and enhanced items.
+    Enhanced,
+}
+
+/// The results of one scan.
+#[derive(Debug, Clone, Serialize)]
+pub struct Scan {
+    pub profile: Profile,
+    pub live: bool,
+    pub results: Vec<CheckResult>,
+    pub duration_ms: u128,
+}
+
+impl Scan {
+    pub fn count(&self, status: CheckStatus) -> usize {
+        self.results.iter().filter(|r| r.status == status).count()
+    }
+}
+
+/// Runs every check of `profile` against `root`.
+pub fn scan(root: &Root, profile: Profile) -> Scan {
+    let start = Instant::now();
+    let host = Host::new(root);
+    let results = CHECKS
+        .iter()
+        .filter(|c| profile == Profile::Enhanced || c.level == Level::Basic)
+        .map(|c| {
+            let o = (c.run)(&host);
+            CheckResult {
+                id: c.id,
+                status: o.status,
+                severity: c.severity,
+                message: o.message,
+                evidence: o.evidence,
+            }
+        })
+        .collect();
+    Scan {
+        profile,
+        live: root.is_live(),
+        results,
+        duration_ms: start.elapsed().as_millis(),
+    }
+}

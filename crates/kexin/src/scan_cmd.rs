@@ -1,0 +1,105 @@
+//! `kexin scan host`: the cloud-host checks on the live host or an offline root.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Subcommand, ValueEnum};
+use kexin_core::CheckStatus;
+use kexin_hostscan::Root;
+use kexin_hostscan::checks::{Profile, scan};
+
+use crate::cli::Format;
+use crate::output::table;
+
+#[derive(Debug, Subcommand)]
+pub enum ScanCmd {
+    /// Run the cloud-host checks. Exit code 0: no weakness found; 4: weaknesses found; 1: the scan could not run.
+    Host {
+        /// An offline root filesystem (unpacked image, mounted disk, debootstrap tree). Nothing outside it is read and no command is run. Default: the live host.
+        #[arg(long)]
+        root: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = ProfileArg::Enhanced)]
+        profile: ProfileArg,
+        /// Write the result here instead of standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProfileArg {
+    Basic,
+    Enhanced,
+}
+
+pub fn run(cmd: &ScanCmd, format: Format) -> anyhow::Result<ExitCode> {
+    let ScanCmd::Host {
+        root,
+        profile,
+        output,
+    } = cmd;
+    let target = match root {
+        Some(dir) => Root::offline(dir)
+            .with_context(|| format!("cannot use {} as a root filesystem", dir.display()))?,
+        None => Root::live(),
+    };
+    let profile = match profile {
+        ProfileArg::Basic => Profile::Basic,
+        ProfileArg::Enhanced => Profile::Enhanced,
+    };
+    let result = scan(&target, profile);
+    let catalog = kexin_catalog::Catalog::embedded();
+    let text = match format {
+        Format::Json => serde_json::to_string_pretty(&result)? + "\n",
+        Format::Text => {
+            let mut rows = vec![vec![
+                "STATUS".into(),
+                "SEVERITY".into(),
+                "CHECK".into(),
+                "RESULT".into(),
+            ]];
+            for r in &result.results {
+                let title = catalog.check(r.id).map_or(r.id, |c| c.title.en.as_str());
+                rows.push(vec![
+                    r.status.as_str().to_uppercase(),
+                    r.severity.as_str().into(),
+                    format!("{} ({})", title, r.id),
+                    r.message.clone(),
+                ]);
+                if r.status != CheckStatus::Pass {
+                    for e in &r.evidence {
+                        let at = e.line.map_or(e.file.clone(), |l| format!("{}:{l}", e.file));
+                        rows.push(vec![
+                            String::new(),
+                            String::new(),
+                            format!("  {at}"),
+                            e.detail.clone(),
+                        ]);
+                    }
+                }
+            }
+            let mut out = table(&rows);
+            out.push_str(&format!(
+                "\n{} checks: {} pass, {} fail, {} error, {} not applicable ({} ms)\n",
+                result.results.len(),
+                result.count(CheckStatus::Pass),
+                result.count(CheckStatus::Fail),
+                result.count(CheckStatus::Error),
+                result.count(CheckStatus::NotApplicable),
+                result.duration_ms
+            ));
+            out
+        }
+    };
+    match output {
+        Some(path) => std::fs::write(path, text)
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => print!("{text}"),
+    }
+    Ok(if result.count(CheckStatus::Fail) > 0 {
+        ExitCode::from(4)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
