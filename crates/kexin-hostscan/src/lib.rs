@@ -68,6 +68,7 @@
 
 pub mod checks;
 pub mod parse;
+pub mod patch;
 pub mod root;
 
 pub use parse::{Loc, MemRoot, Problem, Source};

@@ -103,6 +103,9 @@ pub enum Command {
     /// Scan for security weaknesses.
     #[command(subcommand)]
     Scan(crate::scan_cmd::ScanCmd),
+    /// Import the advisories that patch checks match installed packages against.
+    #[command(subcommand)]
+    Vulndb(crate::scan_cmd::VulndbCmd),
     /// Assess a target against a standard: answers, evidence, level reached, review and sign-off.
     #[command(subcommand)]
     Assess(crate::assess_cmd::AssessCmd),

@@ -216,7 +216,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Serve { listen } => return serve(&cli, *listen).await,
         Command::Catalog(cmd) => return crate::catalog_cmd::run(cmd, format),
-        Command::Scan(cmd) => return crate::scan_cmd::run(cmd, format),
+        Command::Scan(cmd) => return crate::scan_cmd::run(cmd, format, &data),
+        Command::Vulndb(cmd) => return crate::scan_cmd::run_vulndb(cmd, format, &data),
         Command::Config(cmd) => {
             let config = load_config(&cli)?;
             match cmd {

@@ -24,7 +24,81 @@ pub enum ScanCmd {
         /// Write the result here instead of standard output.
         #[arg(long)]
         output: Option<PathBuf>,
+        /// Advisory database for the patch checks [default: <data>/vulndb.json.gz when it exists].
+        #[arg(long)]
+        vulndb: Option<PathBuf>,
     },
+}
+
+/// `kexin vulndb …`: the advisories package versions are matched against.
+#[derive(Debug, Subcommand)]
+pub enum VulndbCmd {
+    /// Import advisories, all or nothing: OSV JSON files, directories or .zip archives, and the Debian security tracker's JSON.
+    Import {
+        /// OSV data (file, directory or .zip).
+        #[arg(long)]
+        osv: Vec<PathBuf>,
+        /// The Debian security tracker's JSON export.
+        #[arg(long)]
+        debian_tracker: Vec<PathBuf>,
+        /// Database file [default: <data>/vulndb.json.gz].
+        #[arg(long)]
+        db: Option<PathBuf>,
+    },
+}
+
+pub const VULNDB_FILE: &str = "vulndb.json.gz";
+
+pub fn run_vulndb(
+    cmd: &VulndbCmd,
+    format: Format,
+    data: &std::path::Path,
+) -> anyhow::Result<ExitCode> {
+    let VulndbCmd::Import {
+        osv,
+        debian_tracker,
+        db,
+    } = cmd;
+    if osv.is_empty() && debian_tracker.is_empty() {
+        anyhow::bail!("give at least one --osv or --debian-tracker source");
+    }
+    let path = db.clone().unwrap_or_else(|| data.join(VULNDB_FILE));
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let sources: Vec<kexin_vulndb::ImportSource> = osv
+        .iter()
+        .cloned()
+        .map(kexin_vulndb::ImportSource::Osv)
+        .chain(
+            debian_tracker
+                .iter()
+                .cloned()
+                .map(kexin_vulndb::ImportSource::DebianTracker),
+        )
+        .collect();
+    let report = kexin_vulndb::VulnDb::import(&path, &sources)?;
+    crate::output::print(format, &report, || {
+        let mut rows = vec![vec![format!(
+            "{}: {} advisories parsed, {} added, {} replaced, {} in total, {} skipped",
+            path.display(),
+            report.parsed,
+            report.added,
+            report.replaced,
+            report.total,
+            report.skipped.len()
+        )]];
+        rows.extend(report.skipped.iter().take(20).map(|s| {
+            vec![format!(
+                "  skipped {} {}: {}",
+                s.file,
+                s.id.as_deref().unwrap_or("-"),
+                s.reason
+            )]
+        }));
+        rows
+    })?;
+    Ok(ExitCode::SUCCESS)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -33,12 +107,23 @@ pub enum ProfileArg {
     Enhanced,
 }
 
-pub fn run(cmd: &ScanCmd, format: Format) -> anyhow::Result<ExitCode> {
+pub fn run(cmd: &ScanCmd, format: Format, data: &std::path::Path) -> anyhow::Result<ExitCode> {
     let ScanCmd::Host {
         root,
         profile,
         output,
+        vulndb,
     } = cmd;
+    let db_path = vulndb
+        .clone()
+        .or_else(|| Some(data.join(VULNDB_FILE)).filter(|p| p.exists()));
+    let db = match &db_path {
+        Some(p) => Some(
+            kexin_vulndb::VulnDb::open(p)
+                .with_context(|| format!("cannot open the advisory database {}", p.display()))?,
+        ),
+        None => None,
+    };
     let target = match root {
         Some(dir) => Root::offline(dir)
             .with_context(|| format!("cannot use {} as a root filesystem", dir.display()))?,
@@ -48,7 +133,10 @@ pub fn run(cmd: &ScanCmd, format: Format) -> anyhow::Result<ExitCode> {
         ProfileArg::Basic => Profile::Basic,
         ProfileArg::Enhanced => Profile::Enhanced,
     };
-    let result = scan(&target, profile);
+    let mut result = scan(&target, profile);
+    result
+        .results
+        .extend(kexin_hostscan::patch::patch_checks(&target, db.as_ref()));
     let catalog = kexin_catalog::Catalog::embedded();
     let text = match format {
         Format::Json => serde_json::to_string_pretty(&result)? + "\n",
