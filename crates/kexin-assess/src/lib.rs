@@ -326,6 +326,60 @@ pub fn results_from_checks(
     fills
 }
 
+/// How a check's outcome moved between two runs on the same asset.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct CheckChange {
+    pub check_id: String,
+    /// `None`: the check did not run before.
+    pub before: Option<CheckStatus>,
+    /// `None`: the check no longer runs.
+    pub after: Option<CheckStatus>,
+}
+
+/// What changed since the previous run: baseline drift.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Drift {
+    /// Checks that fail now and did not before.
+    pub new_failures: Vec<CheckChange>,
+    /// Checks that failed before and pass now.
+    pub fixed: Vec<CheckChange>,
+    /// Every other change of outcome (errors, not applicable, checks added or gone).
+    pub changed: Vec<CheckChange>,
+}
+
+/// Compares two runs' outcomes, in check-id order.
+pub fn drift(before: &[CheckOutcome], after: &[CheckOutcome]) -> Drift {
+    let old: HashMap<&str, CheckStatus> = before
+        .iter()
+        .map(|o| (o.check_id.as_str(), o.status))
+        .collect();
+    let new: HashMap<&str, CheckStatus> = after
+        .iter()
+        .map(|o| (o.check_id.as_str(), o.status))
+        .collect();
+    let mut ids: Vec<&str> = old.keys().chain(new.keys()).copied().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut d = Drift::default();
+    for id in ids {
+        let (b, a) = (old.get(id).copied(), new.get(id).copied());
+        if a == b {
+            continue;
+        }
+        let change = CheckChange {
+            check_id: id.to_string(),
+            before: b,
+            after: a,
+        };
+        match (b, a) {
+            (_, Some(CheckStatus::Fail)) => d.new_failures.push(change),
+            (Some(CheckStatus::Fail), Some(CheckStatus::Pass)) => d.fixed.push(change),
+            _ => d.changed.push(change),
+        }
+    }
+    d
+}
+
 /// A point whose result differs between two assessments.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct PointChange {
@@ -546,6 +600,36 @@ mod tests {
             results_from_checks(&s, None, &HashMap::new()).is_empty(),
             "no run, nothing filled"
         );
+    }
+
+    #[test]
+    fn drift_sorts_changes_into_new_fixed_and_other() {
+        use kexin_core::{CheckOutcome, CheckStatus::*};
+        let o = |id: &str, status| CheckOutcome {
+            check_id: id.into(),
+            status,
+            evidence: String::new(),
+        };
+        let before = [
+            o("a", Pass),
+            o("b", Fail),
+            o("c", Pass),
+            o("d", Error),
+            o("gone", Pass),
+        ];
+        let after = [
+            o("a", Fail),
+            o("b", Pass),
+            o("c", Pass),
+            o("d", NotApplicable),
+            o("new", Fail),
+        ];
+        let d = drift(&before, &after);
+        let ids = |v: &[CheckChange]| v.iter().map(|c| c.check_id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&d.new_failures), ["a", "new"]);
+        assert_eq!(ids(&d.fixed), ["b"]);
+        assert_eq!(ids(&d.changed), ["d", "gone"]);
+        assert_eq!(drift(&after, &after), Drift::default());
     }
 
     #[test]

@@ -963,13 +963,19 @@ async fn check_runs_fill_the_points_bound_to_checks() {
         .iter()
         .map(|c| json!({"check": c, "status": "fail", "evidence": "bad"}))
         .collect();
-    let (s, _) = agent
+    let (s, second) = agent
         .post(
             &runs,
             json!({"source": "kexin scan host", "results": failing}),
         )
         .await;
     assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(
+        second["drift"]["new_failures"].as_array().unwrap().len(),
+        checks.len(),
+        "every check newly fails: {}",
+        second["drift"]
+    );
     let (_, v) = agent.get(&base).await;
     let mine = v["results"]
         .as_array()
@@ -982,6 +988,11 @@ async fn check_runs_fill_the_points_bound_to_checks() {
         (Some("partial"), Some("manual"))
     );
     assert_eq!(v["evaluation"]["level_reached"], Value::Null);
+    assert_eq!(
+        run["drift"],
+        Value::Null,
+        "the first run has nothing to drift from"
+    );
     let (_, history) = agent.get(&runs).await;
     assert_eq!(
         history.as_array().unwrap().len(),

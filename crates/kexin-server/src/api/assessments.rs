@@ -331,6 +331,8 @@ pub struct CheckRunRequest {
 pub struct CheckRunView {
     pub run: kexin_core::CheckRun,
     pub results: Vec<kexin_core::CheckOutcome>,
+    /// What changed since the previous run on the asset (none for the first run).
+    pub drift: Option<kexin_assess::Drift>,
     /// Draft assessments of this asset that were filled from the run.
     #[schema(value_type = Vec<String>)]
     pub filled_assessments: Vec<AssessmentId>,
@@ -392,11 +394,25 @@ pub async fn record_check_run(
             filled.push(a.id);
         }
     }
+    let previous = state
+        .store
+        .check_runs(&t.id, &asset.id)
+        .await?
+        .into_iter()
+        .find(|r| r.id != run.id);
+    let drift = match previous {
+        Some(prev) => Some(kexin_assess::drift(
+            &state.store.check_outcomes(&t.id, &prev.id).await?,
+            &outcomes,
+        )),
+        None => None,
+    };
     Ok((
         StatusCode::CREATED,
         Json(CheckRunView {
             run,
             results: outcomes,
+            drift,
             filled_assessments: filled,
         }),
     ))
