@@ -67,6 +67,7 @@
 #![forbid(unsafe_code)]
 
 pub mod checks;
+pub mod output;
 pub mod parse;
 pub mod patch;
 pub mod root;

@@ -609,6 +609,7 @@ pub async fn run(
                 .map_err(|e| anyhow!("{}", e.detail.message))?;
             let lang: kexin_report::Lang = lang.parse().map_err(|e: String| anyhow!(e))?;
             let (bytes, kind) = match format_arg {
+                FormatArg::Sarif | FormatArg::Ocsf => bail!("a report is html, pdf or json"),
                 FormatArg::Json => (kexin_report::render_json(&data).into_bytes(), "json"),
                 FormatArg::Html | FormatArg::Text => {
                     (kexin_report::render_html(&data, lang)?.into_bytes(), "html")

@@ -23,7 +23,7 @@ pub struct Global {
     /// Configuration file [default: <data>/kexin.toml when it exists].
     #[arg(long, global = true, env = "KEXIN_CONFIG")]
     pub config: Option<PathBuf>,
-    /// Output format: text or json for commands that print data; html, pdf or json for `assess report`.
+    /// Output format: text or json for commands that print data; html, pdf or json for `assess report`; sarif or ocsf also for `scan host`.
     #[arg(long = "format", global = true, value_enum, default_value_t = FormatArg::Text)]
     pub format_arg: FormatArg,
 }
@@ -35,6 +35,8 @@ pub enum FormatArg {
     Json,
     Html,
     Pdf,
+    Sarif,
+    Ocsf,
 }
 
 /// How commands print data.

@@ -199,7 +199,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let data = cli.global.data.clone();
     let is_report = matches!(
         &cli.command,
-        Command::Assess(crate::assess_cmd::AssessCmd::Report { .. })
+        Command::Assess(crate::assess_cmd::AssessCmd::Report { .. }) | Command::Scan(_)
     );
     let format = match cli.global.format() {
         Ok(f) => f,
@@ -216,7 +216,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Serve { listen } => return serve(&cli, *listen).await,
         Command::Catalog(cmd) => return crate::catalog_cmd::run(cmd, format),
-        Command::Scan(cmd) => return crate::scan_cmd::run(cmd, format, &data),
+        Command::Scan(cmd) => {
+            return crate::scan_cmd::run(cmd, format, cli.global.format_arg, &data);
+        }
         Command::Vulndb(cmd) => return crate::scan_cmd::run_vulndb(cmd, format, &data),
         Command::Config(cmd) => {
             let config = load_config(&cli)?;

@@ -107,7 +107,16 @@ pub enum ProfileArg {
     Enhanced,
 }
 
-pub fn run(cmd: &ScanCmd, format: Format, data: &std::path::Path) -> anyhow::Result<ExitCode> {
+pub fn run(
+    cmd: &ScanCmd,
+    format: Format,
+    format_arg: crate::cli::FormatArg,
+    data: &std::path::Path,
+) -> anyhow::Result<ExitCode> {
+    use crate::cli::FormatArg;
+    if matches!(format_arg, FormatArg::Html | FormatArg::Pdf) {
+        anyhow::bail!("--format html|pdf is for reports; a scan prints text, json, sarif or ocsf");
+    }
     let ScanCmd::Host {
         root,
         profile,
@@ -138,47 +147,63 @@ pub fn run(cmd: &ScanCmd, format: Format, data: &std::path::Path) -> anyhow::Res
         .results
         .extend(kexin_hostscan::patch::patch_checks(&target, db.as_ref()));
     let catalog = kexin_catalog::Catalog::embedded();
-    let text = match format {
-        Format::Json => serde_json::to_string_pretty(&result)? + "\n",
-        Format::Text => {
-            let mut rows = vec![vec![
-                "STATUS".into(),
-                "SEVERITY".into(),
-                "CHECK".into(),
-                "RESULT".into(),
-            ]];
-            for r in &result.results {
-                let title = catalog.check(r.id).map_or(r.id, |c| c.title.en.as_str());
-                rows.push(vec![
-                    r.status.as_str().to_uppercase(),
-                    r.severity.as_str().into(),
-                    format!("{} ({})", title, r.id),
-                    r.message.clone(),
-                ]);
-                if r.status != CheckStatus::Pass {
-                    for e in &r.evidence {
-                        let at = e.line.map_or(e.file.clone(), |l| format!("{}:{l}", e.file));
-                        rows.push(vec![
-                            String::new(),
-                            String::new(),
-                            format!("  {at}"),
-                            e.detail.clone(),
-                        ]);
+    let title = |id: &str| catalog.check(id).map(|c| c.title.en.clone());
+    let text = match format_arg {
+        FormatArg::Sarif => {
+            serde_json::to_string_pretty(&kexin_hostscan::output::to_sarif(&result, &title))? + "\n"
+        }
+        FormatArg::Ocsf => {
+            let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+                .map(|h| h.trim().to_string())
+                .unwrap_or_else(|_| "localhost".into());
+            let host = root.as_ref().map_or(host, |r| r.display().to_string());
+            let now = kexin_core::Timestamp::now().unix_seconds() * 1000;
+            serde_json::to_string_pretty(&kexin_hostscan::output::to_ocsf(
+                &result, &title, &host, now,
+            ))? + "\n"
+        }
+        _ => match format {
+            Format::Json => serde_json::to_string_pretty(&result)? + "\n",
+            Format::Text => {
+                let mut rows = vec![vec![
+                    "STATUS".into(),
+                    "SEVERITY".into(),
+                    "CHECK".into(),
+                    "RESULT".into(),
+                ]];
+                for r in &result.results {
+                    let title = catalog.check(r.id).map_or(r.id, |c| c.title.en.as_str());
+                    rows.push(vec![
+                        r.status.as_str().to_uppercase(),
+                        r.severity.as_str().into(),
+                        format!("{} ({})", title, r.id),
+                        r.message.clone(),
+                    ]);
+                    if r.status != CheckStatus::Pass {
+                        for e in &r.evidence {
+                            let at = e.line.map_or(e.file.clone(), |l| format!("{}:{l}", e.file));
+                            rows.push(vec![
+                                String::new(),
+                                String::new(),
+                                format!("  {at}"),
+                                e.detail.clone(),
+                            ]);
+                        }
                     }
                 }
+                let mut out = table(&rows);
+                out.push_str(&format!(
+                    "\n{} checks: {} pass, {} fail, {} error, {} not applicable ({} ms)\n",
+                    result.results.len(),
+                    result.count(CheckStatus::Pass),
+                    result.count(CheckStatus::Fail),
+                    result.count(CheckStatus::Error),
+                    result.count(CheckStatus::NotApplicable),
+                    result.duration_ms
+                ));
+                out
             }
-            let mut out = table(&rows);
-            out.push_str(&format!(
-                "\n{} checks: {} pass, {} fail, {} error, {} not applicable ({} ms)\n",
-                result.results.len(),
-                result.count(CheckStatus::Pass),
-                result.count(CheckStatus::Fail),
-                result.count(CheckStatus::Error),
-                result.count(CheckStatus::NotApplicable),
-                result.duration_ms
-            ));
-            out
-        }
+        },
     };
     match output {
         Some(path) => std::fs::write(path, text)
