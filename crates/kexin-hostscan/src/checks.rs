@@ -1195,6 +1195,367 @@ fn tls_versions(h: &Host) -> Outcome {
     )
 }
 
+// ---- second batch: logs, audit rules, su, updates, time, services -------
+
+/// `key=value` lines (`#` comments), the last assignment winning, with line numbers.
+fn key_values(text: &crate::root::FileText, key: &str) -> Option<(String, usize)> {
+    text.text
+        .lines()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            let l = l.split('#').next()?.trim();
+            let (k, v) = l.split_once('=')?;
+            (k.trim() == key).then(|| (v.trim().trim_matches('"').to_string(), i + 1))
+        })
+        .last()
+}
+
+fn log_persistent_storage(h: &Host) -> Outcome {
+    let mut files = vec!["/etc/systemd/journald.conf".to_string()];
+    files.extend(
+        h.root
+            .glob("/etc/systemd/journald.conf.d/*.conf")
+            .unwrap_or_default(),
+    );
+    let mut storage: Option<(String, Evidence)> = None;
+    for f in &files {
+        if let Ok(Some(t)) = h.root.read_optional(f) {
+            if let Some((v, line)) = key_values(&t, "Storage") {
+                storage = Some((v.clone(), Evidence::at(f, line, format!("Storage={v}"))));
+            }
+        }
+    }
+    let journal_dir = h.root.exists("/var/log/journal");
+    let (value, ev) = storage.unwrap_or_else(|| {
+        (
+            "auto".into(),
+            Evidence::file(
+                "/etc/systemd/journald.conf",
+                "Storage not set: default auto",
+            ),
+        )
+    });
+    let ok = value == "persistent" || (value == "auto" && journal_dir);
+    let ev = vec![
+        ev,
+        Evidence::file(
+            "/var/log/journal",
+            if journal_dir { "exists" } else { "absent" },
+        ),
+    ];
+    if ok {
+        pass("the journal is kept on disk", ev)
+    } else {
+        fail("the journal is not kept across reboots", ev)
+    }
+}
+
+fn audit_watches(h: &Host, paths: &[&[&str]], ok: &str, bad: &str) -> Outcome {
+    let rules = h.audit();
+    if rules.files.is_empty() {
+        return fail(
+            "no audit rules are configured",
+            vec![Evidence::file("/etc/audit/rules.d", "no rules files")],
+        );
+    }
+    let mut missing = Vec::new();
+    let mut seen = Vec::new();
+    for alternatives in paths {
+        let found = alternatives.iter().find_map(|p| {
+            rules.watching(p).into_iter().find(|r| match r {
+                crate::parse::auditd::Rule::Watch { perms, .. } => {
+                    perms.as_deref().is_none_or(|p| p.contains('w'))
+                }
+                _ => true,
+            })
+        });
+        match found {
+            Some(r) => seen.push(Evidence::at(
+                &r.loc().file,
+                r.loc().line,
+                format!("{} is watched", alternatives[0]),
+            )),
+            None => missing.push(Evidence::file(
+                rules
+                    .files
+                    .last()
+                    .map_or("/etc/audit/rules.d", String::as_str),
+                format!("no write watch on {}", alternatives.join(" or ")),
+            )),
+        }
+    }
+    verdict(missing, ok, bad, seen)
+}
+
+fn audit_rules_identity(h: &Host) -> Outcome {
+    audit_watches(
+        h,
+        &[
+            &["/etc/passwd"],
+            &["/etc/group"],
+            &["/etc/shadow"],
+            &["/etc/gshadow"],
+            &["/etc/security/opasswd"],
+        ],
+        "changes to accounts and groups are audited",
+        "changes to account files are not audited",
+    )
+}
+
+fn audit_rules_logins(h: &Host) -> Outcome {
+    audit_watches(
+        h,
+        &[
+            &["/var/log/lastlog", "/var/log/wtmp"],
+            &["/var/run/faillock", "/run/faillock"],
+        ],
+        "logins and lockouts are audited",
+        "logins or lockouts are not audited",
+    )
+}
+
+fn su_restriction(h: &Host) -> Outcome {
+    pam_stack_check(
+        h,
+        "su",
+        PamType::Auth,
+        |s| match s.first("pam_wheel.so") {
+            Some(e) if e.has_flag("use_uid") => Ok(vec![entry_evidence(e)]),
+            Some(e) => Err(vec![entry_evidence(e)]),
+            None => Err(vec![Evidence::file(
+                "/etc/pam.d/su",
+                "pam_wheel is not required",
+            )]),
+        },
+        "only the administrators' group may use su",
+        "any user who knows root's password may use su",
+    )
+}
+
+fn sudo_logging(h: &Host) -> Outcome {
+    let s = match Sudoers::load(h.root) {
+        Ok(s) => s,
+        Err(ReadError::NotFound { .. }) => {
+            return not_applicable("sudo is not configured (/etc/sudoers is absent)");
+        }
+        Err(e) => return error(&e),
+    };
+    let mut bad = Vec::new();
+    if s.defaults_flag("use_pty") != Some(true) {
+        bad.push(Evidence::file(
+            "/etc/sudoers",
+            "Defaults use_pty is not set",
+        ));
+    }
+    let logfile = s.defaults_value("logfile").map(str::to_string);
+    match &logfile {
+        None => bad.push(Evidence::file(
+            "/etc/sudoers",
+            "Defaults logfile is not set",
+        )),
+        Some(f) if h.audit().watching(f).is_empty() => bad.push(Evidence::file(
+            "/etc/audit/rules.d",
+            format!("the sudo log {f} is not watched by an audit rule"),
+        )),
+        Some(_) => {}
+    }
+    verdict(
+        bad,
+        "sudo sessions run in a pty and are logged to an audited file",
+        "sudo use is not fully recorded",
+        Vec::new(),
+    )
+}
+
+fn auto_security_updates(h: &Host) -> Outcome {
+    let files = h.root.glob("/etc/apt/apt.conf.d/*").unwrap_or_default();
+    if files.is_empty() {
+        return not_applicable("not an APT-based system (no /etc/apt/apt.conf.d)");
+    }
+    for f in &files {
+        if let Ok(Some(t)) = h.root.read_optional(f) {
+            for (i, l) in t.text.lines().enumerate() {
+                let l = l.trim();
+                if l.starts_with("APT::Periodic::Unattended-Upgrade") && l.contains("\"1\"") {
+                    return pass(
+                        "unattended security upgrades run daily",
+                        vec![Evidence::at(f, i + 1, l)],
+                    );
+                }
+            }
+        }
+    }
+    fail(
+        "security updates are not installed automatically",
+        vec![Evidence::file(
+            "/etc/apt/apt.conf.d",
+            "no APT::Periodic::Unattended-Upgrade \"1\"",
+        )],
+    )
+}
+
+fn time_sync(h: &Host) -> Outcome {
+    let daemons = [
+        "chrony.service",
+        "chronyd.service",
+        "systemd-timesyncd.service",
+        "ntp.service",
+        "ntpsec.service",
+        "ntpd.service",
+    ];
+    let mut enabled = Vec::new();
+    for wants in ["multi-user.target.wants", "sysinit.target.wants"] {
+        for d in daemons {
+            let path = format!("/etc/systemd/system/{wants}/{d}");
+            if h.root.metadata(&path).is_ok() {
+                enabled.push(Evidence::file(&path, format!("{d} is enabled")));
+            }
+        }
+    }
+    match enabled.len() {
+        0 => fail(
+            "no time synchronisation service is enabled",
+            vec![Evidence::file(
+                "/etc/systemd/system",
+                "none of chrony, systemd-timesyncd, ntp is enabled",
+            )],
+        ),
+        1 => pass("one time synchronisation service is enabled", enabled),
+        _ => fail(
+            "more than one time synchronisation service is enabled; they fight over the clock",
+            enabled,
+        ),
+    }
+}
+
+const RISKY_PACKAGES: &[&str] = &[
+    "telnetd",
+    "inetutils-telnetd",
+    "telnetd-ssl",
+    "rsh-server",
+    "rsh-redone-server",
+    "tftpd",
+    "tftpd-hpa",
+    "atftpd",
+    "nis",
+    "talkd",
+    "inetutils-talkd",
+    "xinetd",
+    "openbsd-inetd",
+    "inetutils-inetd",
+];
+
+fn risky_services(h: &Host) -> Outcome {
+    let status = match h.root.read_optional("/var/lib/dpkg/status") {
+        Ok(Some(t)) => t,
+        Ok(None) => return not_applicable("no dpkg database to list installed services"),
+        Err(e) => return error(&e),
+    };
+    let mut bad = Vec::new();
+    let mut current: Option<(String, usize)> = None;
+    for (i, line) in status.text.lines().enumerate() {
+        if let Some(name) = line.strip_prefix("Package: ") {
+            current = Some((name.trim().to_string(), i + 1));
+        } else if let Some(st) = line.strip_prefix("Status: ") {
+            if let Some((name, at)) = &current {
+                if st.trim().ends_with(" installed") && RISKY_PACKAGES.contains(&name.as_str()) {
+                    bad.push(Evidence::at(
+                        "/var/lib/dpkg/status",
+                        *at,
+                        format!("{name} is installed"),
+                    ));
+                }
+            }
+        }
+    }
+    verdict(
+        bad,
+        "no plaintext or legacy network services are installed",
+        "plaintext or legacy network services are installed",
+        Vec::new(),
+    )
+}
+
+fn core_dumps(h: &Host) -> Outcome {
+    let mut bad = Vec::new();
+    let mut seen = Vec::new();
+    match h.sysctl().get("fs.suid_dumpable") {
+        Some(s) if s.value == "0" => seen.push(Evidence::at(
+            &s.loc.file,
+            s.loc.line,
+            "fs.suid_dumpable = 0",
+        )),
+        Some(s) => bad.push(Evidence::at(
+            &s.loc.file,
+            s.loc.line,
+            format!("fs.suid_dumpable = {}", s.value),
+        )),
+        None => bad.push(Evidence::file("/etc/sysctl.d", "fs.suid_dumpable not set")),
+    }
+    let mut files = vec!["/etc/security/limits.conf".to_string()];
+    files.extend(
+        h.root
+            .glob("/etc/security/limits.d/*.conf")
+            .unwrap_or_default(),
+    );
+    let hard_zero = files.iter().find_map(|f| {
+        let t = h.root.read_optional(f).ok().flatten()?;
+        t.text.lines().enumerate().find_map(|(i, l)| {
+            let w: Vec<&str> = l.split('#').next()?.split_whitespace().collect();
+            (w.len() == 4 && w[0] == "*" && w[1] == "hard" && w[2] == "core" && w[3] == "0")
+                .then(|| Evidence::at(f, i + 1, "* hard core 0"))
+        })
+    });
+    match hard_zero {
+        Some(e) => seen.push(e),
+        None => bad.push(Evidence::file(
+            "/etc/security/limits.conf",
+            "no '* hard core 0'",
+        )),
+    }
+    verdict(
+        bad,
+        "core dumps cannot leak memory contents",
+        "core dumps may write secrets to disk",
+        seen,
+    )
+}
+
+fn sensitive_file_permissions(h: &Host) -> Outcome {
+    let mut bad = Vec::new();
+    let mut seen = Vec::new();
+    for (path, max) in [
+        ("/etc/ssh/sshd_config", 0o600),
+        ("/etc/crontab", 0o600),
+        ("/boot/grub/grub.cfg", 0o400),
+    ] {
+        match h.root.metadata(path) {
+            Ok(m) => {
+                let detail = format!("owner uid {}, mode {:04o}", m.uid, m.mode & 0o7777);
+                if m.uid == 0 && m.mode & 0o7777 & !max == 0 {
+                    seen.push(Evidence::file(path, detail))
+                } else {
+                    bad.push(Evidence::file(
+                        path,
+                        format!("{detail}; expected root and at most {max:04o}"),
+                    ))
+                }
+            }
+            Err(ReadError::NotFound { .. }) => {}
+            Err(e) => return error(&e),
+        }
+    }
+    if bad.is_empty() && seen.is_empty() {
+        return not_applicable("none of sshd_config, crontab, grub.cfg is present");
+    }
+    verdict(
+        bad,
+        "configuration that controls logins, jobs and boot is private to root",
+        "sensitive configuration files are readable or writable by others",
+        seen,
+    )
+}
+
 /// Every check the scanner runs, in catalog order of the cloud-host items.
 pub const CHECKS: &[Check] = &[
     Check {
@@ -1374,12 +1735,92 @@ pub const CHECKS: &[Check] = &[
         run: web_directory_listing,
     },
     Check {
+        id: "host.log.persistent-storage",
+        severity: Severity::Medium,
+        level: Level::Basic,
+        rationale: "A journal kept only in memory is lost at reboot, with the traces of an attack.",
+        remediation: "Set Storage=persistent in /etc/systemd/journald.conf (or create /var/log/journal).",
+        run: log_persistent_storage,
+    },
+    Check {
+        id: "host.audit.rules-identity",
+        severity: Severity::High,
+        level: Level::Basic,
+        rationale: "New accounts and changed groups are how attackers keep access.",
+        remediation: "Add -w /etc/passwd -p wa -k identity (and group, shadow, gshadow, security/opasswd) to /etc/audit/rules.d.",
+        run: audit_rules_identity,
+    },
+    Check {
+        id: "host.audit.rules-logins",
+        severity: Severity::Medium,
+        level: Level::Basic,
+        rationale: "Login and lockout records show who came in and who tried.",
+        remediation: "Add -w /var/log/lastlog -p wa -k logins and -w /var/run/faillock -p wa -k logins.",
+        run: audit_rules_logins,
+    },
+    Check {
+        id: "host.service.risky-services",
+        severity: Severity::High,
+        level: Level::Basic,
+        rationale: "telnet, rsh, tftp and inetd-era services send credentials in clear text.",
+        remediation: "apt-get purge the listed packages; use SSH/SFTP instead.",
+        run: risky_services,
+    },
+    Check {
         id: "host.ssh.key-only",
         severity: Severity::High,
         level: Level::Enhanced,
         rationale: "Passwords can be phished and guessed; keys cannot be brute-forced.",
         remediation: "Set PasswordAuthentication no and KbdInteractiveAuthentication no in sshd_config.",
         run: ssh_key_only,
+    },
+    Check {
+        id: "host.access.su-restriction",
+        severity: Severity::Medium,
+        level: Level::Enhanced,
+        rationale: "Restricting su to administrators stops anyone with root's password from using it.",
+        remediation: "Uncomment 'auth required pam_wheel.so use_uid' in /etc/pam.d/su.",
+        run: su_restriction,
+    },
+    Check {
+        id: "host.access.sensitive-file-permissions",
+        severity: Severity::Medium,
+        level: Level::Enhanced,
+        rationale: "Readable login, cron and boot configuration helps an attacker plan; writable means takeover.",
+        remediation: "chmod 600 /etc/ssh/sshd_config /etc/crontab; chmod 400 /boot/grub/grub.cfg; owner root.",
+        run: sensitive_file_permissions,
+    },
+    Check {
+        id: "host.audit.sudo-logging",
+        severity: Severity::Medium,
+        level: Level::Enhanced,
+        rationale: "Privileged commands must be attributable and their log protected.",
+        remediation: "Defaults use_pty, Defaults logfile=/var/log/sudo.log, and -w /var/log/sudo.log -p wa -k sudo.",
+        run: sudo_logging,
+    },
+    Check {
+        id: "host.patch.auto-security-updates",
+        severity: Severity::Medium,
+        level: Level::Enhanced,
+        rationale: "Security fixes should not wait for someone to remember them.",
+        remediation: "apt-get install unattended-upgrades; dpkg-reconfigure -plow unattended-upgrades.",
+        run: auto_security_updates,
+    },
+    Check {
+        id: "host.ops.time-sync",
+        severity: Severity::Medium,
+        level: Level::Enhanced,
+        rationale: "Logs from many hosts can only be correlated with synchronised clocks.",
+        remediation: "Enable exactly one of chrony or systemd-timesyncd.",
+        run: time_sync,
+    },
+    Check {
+        id: "host.data.core-dumps",
+        severity: Severity::Low,
+        level: Level::Enhanced,
+        rationale: "Core dumps of privileged processes can contain keys and passwords.",
+        remediation: "fs.suid_dumpable = 0 in sysctl.d and '* hard core 0' in /etc/security/limits.conf.",
+        run: core_dumps,
     },
     Check {
         id: "host.access.sudoers",

@@ -48,6 +48,8 @@ const HARDENED_MODES: &[(&str, u32)] = &[
     ("/etc/group", 0o644),
     ("/etc/sudoers", 0o440),
     ("/etc/ssh/ssh_host_ed25519_key", 0o600),
+    ("/etc/ssh/sshd_config", 0o600),
+    ("/etc/crontab", 0o600),
     ("/var/log/audit", 0o750),
 ];
 
@@ -56,6 +58,8 @@ const WEAK_MODES: &[(&str, u32)] = &[
     ("/etc/gshadow", 0o644),
     ("/etc/sudoers", 0o666),
     ("/etc/ssh/ssh_host_ed25519_key", 0o644),
+    ("/etc/ssh/sshd_config", 0o644),
+    ("/etc/crontab", 0o644),
     ("/var/log/audit", 0o755),
 ];
 
@@ -78,6 +82,7 @@ fn every_check_passes_on_the_hardened_tree() {
                 "host.ssh.host-key-permissions"
                     | "host.password.shadow-permissions"
                     | "host.access.sudoers"
+                    | "host.access.sensitive-file-permissions"
             )
         {
             continue;
