@@ -1219,10 +1219,10 @@ fn log_persistent_storage(h: &Host) -> Outcome {
     );
     let mut storage: Option<(String, Evidence)> = None;
     for f in &files {
-        if let Ok(Some(t)) = h.root.read_optional(f) {
-            if let Some((v, line)) = key_values(&t, "Storage") {
-                storage = Some((v.clone(), Evidence::at(f, line, format!("Storage={v}"))));
-            }
+        if let Ok(Some(t)) = h.root.read_optional(f)
+            && let Some((v, line)) = key_values(&t, "Storage")
+        {
+            storage = Some((v.clone(), Evidence::at(f, line, format!("Storage={v}"))));
         }
     }
     let journal_dir = h.root.exists("/var/log/journal");
@@ -1456,16 +1456,16 @@ fn risky_services(h: &Host) -> Outcome {
     for (i, line) in status.text.lines().enumerate() {
         if let Some(name) = line.strip_prefix("Package: ") {
             current = Some((name.trim().to_string(), i + 1));
-        } else if let Some(st) = line.strip_prefix("Status: ") {
-            if let Some((name, at)) = &current {
-                if st.trim().ends_with(" installed") && RISKY_PACKAGES.contains(&name.as_str()) {
-                    bad.push(Evidence::at(
-                        "/var/lib/dpkg/status",
-                        *at,
-                        format!("{name} is installed"),
-                    ));
-                }
-            }
+        } else if let Some(st) = line.strip_prefix("Status: ")
+            && let Some((name, at)) = &current
+            && st.trim().ends_with(" installed")
+            && RISKY_PACKAGES.contains(&name.as_str())
+        {
+            bad.push(Evidence::at(
+                "/var/lib/dpkg/status",
+                *at,
+                format!("{name} is installed"),
+            ));
         }
     }
     verdict(
