@@ -152,6 +152,10 @@ pub fn router(state: AppState) -> Router {
             "/tenants/{tenant}/assessments/{id}/report",
             get(assessments::report),
         )
+        .route(
+            "/tenants/{tenant}/assessments/{id}/import",
+            post(assessments::import),
+        )
         .route("/openapi.json", get(openapi::document))
         .fallback(api_not_found);
 

@@ -20,7 +20,7 @@ use crate::api::{accounts, assessments, assets, audit, session, tenants};
         assessments::catalog, assessments::standard_detail,
         assessments::list, assessments::create, assessments::get, assessments::answer,
         assessments::upload, assessments::link, assessments::submit, assessments::review,
-        assessments::signoff, assessments::diff, assessments::fill, assessments::report,
+        assessments::signoff, assessments::diff, assessments::fill, assessments::report, assessments::import,
         assessments::record_check_run, assessments::check_runs,
     ),
     components(schemas(crate::error::ErrorBody, kexin_core::Level, kexin_core::Severity)),

@@ -783,6 +783,20 @@ async fn assessments_over_the_api() {
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["evaluation"]["level_reached"], "basic");
 
+    // A CSV import with a bad row changes nothing and names the line.
+    let rb = analyst
+        .request(reqwest::Method::POST, &format!("{base}/import?format=csv"))
+        .header("content-type", "text/csv")
+        .body(format!("point,result\n{},fail\nnope,pass\n", gaps[0]));
+    let (s, b) = Api::send(rb).await;
+    assert_eq!(
+        (s, code(&b), b["error"]["line"].as_u64()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_answers", Some(3)),
+        "{b}"
+    );
+    let (_, v) = analyst.get(&base).await;
+    assert_eq!(v["evaluation"]["level_reached"], "basic", "unchanged");
+
     // Evidence upload, stored by content.
     let rb = analyst
         .request(

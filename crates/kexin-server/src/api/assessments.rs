@@ -761,6 +761,77 @@ pub async fn get(
     Ok(Json(view(&state, a).await?))
 }
 
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ImportQuery {
+    /// `csv` (header point,result,reason,notes) or `yaml` (`answers:` list).
+    pub format: String,
+}
+
+/// Import answers from a CSV or YAML file (raw body), all or nothing; every problem is reported with its line.
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant}/assessments/{id}/import", tag = "assessments", params(("tenant" = String, Path, description = "tenant slug"), ("id" = String, Path), ImportQuery),
+    request_body(content = String, content_type = "text/csv"),
+    responses((status = 200, body = AssessmentView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn import(
+    State(state): State<AppState>,
+    p: Principal,
+    Path((slug, id)): Path<(String, String)>,
+    ApiQuery(q): ApiQuery<ImportQuery>,
+    body: Bytes,
+) -> ApiResult<Json<AssessmentView>> {
+    let (t, a) = scoped(
+        &state,
+        &p,
+        &slug,
+        &id,
+        Permission::WriteData,
+        "assessment.answer",
+    )
+    .await?;
+    let name = match q.format.as_str() {
+        "csv" => "answers.csv",
+        "yaml" => "answers.yaml",
+        other => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_query",
+                format!("`{other}` is not an import format; expected csv or yaml"),
+            )
+            .field("format"));
+        }
+    };
+    let answers = kexin_assess::import::parse_answers(
+        name,
+        &body,
+        standard(&a.standard_id)?,
+        a.variant.as_deref(),
+    )
+    .map_err(|e| {
+        let mut err = ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_answers",
+            e.to_string(),
+        );
+        err.detail.line = e.problems.first().and_then(|p| p.line);
+        err
+    })?;
+    let inputs = answers
+        .into_iter()
+        .map(|x| ResultInput {
+            point_id: x.point_id,
+            verdict: x.verdict,
+            reason: x.reason,
+            notes: x.notes,
+            source: "manual".into(),
+        })
+        .collect();
+    state
+        .store
+        .record_results(&p.actor, &t.id, &a.id, inputs)
+        .await?;
+    Ok(Json(view(&state, a).await?))
+}
+
 /// Record answers, all or nothing: one unknown point or invalid result and nothing changes.
 #[utoipa::path(put, path = "/api/v1/tenants/{tenant}/assessments/{id}/results", tag = "assessments", request_body = AnswersRequest, params(("tenant" = String, Path, description = "tenant slug"), ("id" = String, Path)),
     responses((status = 200, body = AssessmentView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
