@@ -1556,6 +1556,214 @@ fn sensitive_file_permissions(h: &Host) -> Outcome {
     )
 }
 
+// ---- third batch: banner, web headers and methods, mount options -------
+
+fn login_banner(h: &Host) -> Outcome {
+    let mut bad = Vec::new();
+    let mut seen = Vec::new();
+    match h.sshd() {
+        Ok(cfg) => match cfg.global().get("banner") {
+            Some(b) if !b.value().eq_ignore_ascii_case("none") => seen.push(Evidence::at(
+                &b.loc.file,
+                b.loc.line,
+                format!("Banner {}", b.value()),
+            )),
+            _ => bad.push(Evidence::file(
+                "/etc/ssh/sshd_config",
+                "no SSH Banner is configured",
+            )),
+        },
+        Err(ReadError::NotFound { .. }) => {}
+        Err(e) => return error(e),
+    }
+    for f in ["/etc/issue", "/etc/issue.net"] {
+        if let Ok(Some(t)) = h.root.read_optional(f) {
+            let leaks = [
+                "\\r", "\\m", "\\s", "\\v", "Debian", "Ubuntu", "CentOS", "Red Hat", "Rocky",
+                "Alpine", "Kernel",
+            ];
+            if let Some(hit) = leaks.iter().find(|l| t.text.contains(*l)) {
+                bad.push(Evidence::file(f, format!("reveals the system ({hit})")));
+            } else {
+                seen.push(Evidence::file(f, "no system details"));
+            }
+        }
+    }
+    if bad.is_empty() && seen.is_empty() {
+        return not_applicable("no sshd configuration and no /etc/issue files in this root");
+    }
+    verdict(
+        bad,
+        "a warning banner is shown and reveals nothing about the system",
+        "the login banner is missing or reveals the system",
+        seen,
+    )
+}
+
+fn web_security_headers(h: &Host) -> Outcome {
+    let (nginx, apache) = web_configs(h);
+    if nginx.is_none() && apache.is_none() {
+        return not_applicable("no nginx or Apache configuration on this host");
+    }
+    let wanted = ["strict-transport-security", "x-content-type-options"];
+    let mut bad = Vec::new();
+    if let Some(n) = &nginx {
+        for server in n.servers() {
+            let tls = server.children("listen").any(|l| {
+                l.args
+                    .iter()
+                    .any(|a| a == "ssl" || a.ends_with(":443") || a == "443")
+            });
+            if !tls {
+                continue;
+            }
+            let chain: Vec<&crate::parse::nginx::Directive> = n
+                .http()
+                .into_iter()
+                .chain(std::iter::once(server))
+                .collect();
+            let headers: Vec<String> = n
+                .inherited(&chain, "add_header")
+                .iter()
+                .filter_map(|d| d.args.first())
+                .map(|a| a.to_ascii_lowercase())
+                .collect();
+            for w in wanted {
+                if !headers.iter().any(|x| x == w) {
+                    bad.push(Evidence::at(
+                        &server.loc.file,
+                        server.loc.line,
+                        format!("HTTPS server without {w}"),
+                    ));
+                }
+            }
+        }
+    }
+    if let Some(a) = &apache {
+        let headers: Vec<String> = a
+            .find_all("Header")
+            .iter()
+            .filter_map(|f| f.node.args.get(1))
+            .map(|x| x.to_ascii_lowercase())
+            .collect();
+        if !a.find_all("SSLEngine").is_empty() {
+            for w in wanted {
+                if !headers.iter().any(|x| x == w) {
+                    bad.push(Evidence::file(
+                        "/etc/apache2",
+                        format!("HTTPS site without Header set {w}"),
+                    ));
+                }
+            }
+        }
+    }
+    verdict(
+        bad,
+        "HTTPS sites send HSTS and nosniff headers",
+        "HTTPS sites miss security headers",
+        Vec::new(),
+    )
+}
+
+fn web_http_methods(h: &Host) -> Outcome {
+    let (nginx, apache) = web_configs(h);
+    if nginx.is_none() && apache.is_none() {
+        return not_applicable("no nginx or Apache configuration on this host");
+    }
+    let mut bad = Vec::new();
+    if let Some(n) = &nginx {
+        for f in n
+            .find_all("dav_methods")
+            .into_iter()
+            .filter(|f| f.directive.args.first().is_some_and(|a| a != "off"))
+        {
+            bad.push(Evidence::at(
+                &f.directive.loc.file,
+                f.directive.loc.line,
+                format!("dav_methods {}", f.directive.args.join(" ")),
+            ));
+        }
+    }
+    if let Some(a) = &apache {
+        if !a.global("TraceEnable").is_some_and(|n| {
+            n.args
+                .first()
+                .is_some_and(|v| v.eq_ignore_ascii_case("off"))
+        }) {
+            bad.push(Evidence::file(
+                "/etc/apache2/apache2.conf",
+                "TraceEnable is not Off",
+            ));
+        }
+        for f in a.find_all("Dav").into_iter().filter(|f| {
+            f.node
+                .args
+                .first()
+                .is_some_and(|v| v.eq_ignore_ascii_case("on"))
+        }) {
+            bad.push(Evidence::at(&f.node.loc.file, f.node.loc.line, "Dav On"));
+        }
+    }
+    verdict(
+        bad,
+        "TRACE and WebDAV methods are off",
+        "TRACE or WebDAV methods are enabled",
+        Vec::new(),
+    )
+}
+
+fn mount_options(h: &Host) -> Outcome {
+    let (file, text) = if h.root.is_live() {
+        match h.root.read("/proc/mounts") {
+            Ok(t) => ("live:/proc/mounts", t),
+            Err(e) => return error(&e),
+        }
+    } else {
+        match h.root.read_optional("/etc/fstab") {
+            Ok(Some(t)) => ("/etc/fstab", t),
+            Ok(None) => return not_applicable("no /etc/fstab in this root"),
+            Err(e) => return error(&e),
+        }
+    };
+    let mounts: Vec<(usize, &str, Vec<&str>)> = text
+        .text
+        .lines()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            let w: Vec<&str> = l.split('#').next()?.split_whitespace().collect();
+            (w.len() >= 4).then(|| (i + 1, w[1], w[3].split(',').collect()))
+        })
+        .collect();
+    let mut bad = Vec::new();
+    let mut seen = Vec::new();
+    for (point, needed) in [
+        ("/tmp", &["nodev", "nosuid", "noexec"][..]),
+        ("/dev/shm", &["nodev", "nosuid", "noexec"][..]),
+    ] {
+        match mounts.iter().rev().find(|(_, p, _)| *p == point) {
+            Some((line, _, opts)) => {
+                let missing: Vec<&&str> = needed.iter().filter(|o| !opts.contains(o)).collect();
+                let ev = Evidence::at(file, *line, format!("{point} {}", opts.join(",")));
+                if missing.is_empty() {
+                    seen.push(ev)
+                } else {
+                    bad.push(ev)
+                }
+            }
+            None => bad.push(Evidence::file(
+                file,
+                format!("{point} is not a separate mount"),
+            )),
+        }
+    }
+    verdict(
+        bad,
+        "/tmp and /dev/shm are mounted nodev,nosuid,noexec",
+        "temporary file systems allow devices, setuid or execution",
+        seen,
+    )
+}
+
 /// Every check the scanner runs, in catalog order of the cloud-host items.
 pub const CHECKS: &[Check] = &[
     Check {
@@ -1767,6 +1975,30 @@ pub const CHECKS: &[Check] = &[
         run: risky_services,
     },
     Check {
+        id: "host.login.banner",
+        severity: Severity::Low,
+        level: Level::Basic,
+        rationale: "A banner warns intruders legally and must not tell them the OS and version.",
+        remediation: "Set Banner /etc/issue.net in sshd_config; write a warning without \\r \\m \\s \\v or the OS name to /etc/issue and /etc/issue.net.",
+        run: login_banner,
+    },
+    Check {
+        id: "host.web.security-headers",
+        severity: Severity::Medium,
+        level: Level::Basic,
+        rationale: "HSTS stops downgrade to HTTP; nosniff stops MIME confusion attacks.",
+        remediation: "nginx: add_header Strict-Transport-Security \"max-age=31536000\" always; add_header X-Content-Type-Options nosniff always;",
+        run: web_security_headers,
+    },
+    Check {
+        id: "host.web.http-methods",
+        severity: Severity::Medium,
+        level: Level::Basic,
+        rationale: "TRACE enables cross-site tracing; WebDAV lets clients write files.",
+        remediation: "Apache: TraceEnable Off and no Dav On; nginx: remove dav_methods.",
+        run: web_http_methods,
+    },
+    Check {
         id: "host.ssh.key-only",
         severity: Severity::High,
         level: Level::Enhanced,
@@ -1821,6 +2053,14 @@ pub const CHECKS: &[Check] = &[
         rationale: "Core dumps of privileged processes can contain keys and passwords.",
         remediation: "fs.suid_dumpable = 0 in sysctl.d and '* hard core 0' in /etc/security/limits.conf.",
         run: core_dumps,
+    },
+    Check {
+        id: "host.ops.mount-options",
+        severity: Severity::Medium,
+        level: Level::Enhanced,
+        rationale: "Executables and device files in world-writable temporary space are a classic privilege escalation path.",
+        remediation: "Mount /tmp and /dev/shm with nodev,nosuid,noexec (fstab or systemd tmp.mount).",
+        run: mount_options,
     },
     Check {
         id: "host.access.sudoers",
