@@ -1764,6 +1764,271 @@ fn mount_options(h: &Host) -> Outcome {
     )
 }
 
+// ---- fourth batch: default accounts, auditd, firewall, auth log --------
+
+const DEFAULT_ACCOUNT_NAMES: &[&str] = &[
+    "guest", "test", "testuser", "demo", "admin", "user", "oracle", "ftp", "temp", "tmp",
+];
+
+fn default_accounts(h: &Host) -> Outcome {
+    let a = h.accounts();
+    let Some(passwd) = &a.passwd else {
+        return a
+            .errors
+            .first()
+            .map_or_else(|| not_applicable("/etc/passwd is absent"), error);
+    };
+    let bad: Vec<Evidence> = passwd
+        .entries
+        .iter()
+        .filter(|p| DEFAULT_ACCOUNT_NAMES.contains(&p.name.as_str()))
+        .filter(|p| {
+            let locked = a.shadow_of(&p.name).is_none_or(|s| {
+                matches!(
+                    s.state(),
+                    PasswordState::Locked(_) | PasswordState::NoPassword | PasswordState::Invalid
+                )
+            });
+            !(locked && p.has_nologin_shell())
+        })
+        .map(|p| {
+            Evidence::at(
+                &p.loc.file,
+                p.loc.line,
+                format!("default or test account {} can log in", p.name),
+            )
+        })
+        .collect();
+    verdict(
+        bad,
+        "no default or test account can log in",
+        "default or test accounts can log in",
+        Vec::new(),
+    )
+}
+
+fn audit_log_storage(h: &Host) -> Outcome {
+    let t = match h.root.read_optional("/etc/audit/auditd.conf") {
+        Ok(Some(t)) => t,
+        Ok(None) => {
+            return fail(
+                "auditd is not configured (/etc/audit/auditd.conf is absent)",
+                vec![Evidence::file("/etc/audit/auditd.conf", "absent")],
+            );
+        }
+        Err(e) => return error(&e),
+    };
+    let get = |k: &str| key_values(&t, k).map(|(v, line)| (v.to_ascii_lowercase(), line));
+    let mut bad = Vec::new();
+    let mut seen = Vec::new();
+    let mut judge = |key: &str, ok: &dyn Fn(&str) -> bool| match get(key) {
+        Some((v, line)) => {
+            let ev = Evidence::at("/etc/audit/auditd.conf", line, format!("{key} = {v}"));
+            if ok(&v) { seen.push(ev) } else { bad.push(ev) }
+        }
+        None => bad.push(Evidence::file(
+            "/etc/audit/auditd.conf",
+            format!("{key} not set"),
+        )),
+    };
+    judge("space_left_action", &|v| !matches!(v, "ignore" | "suspend"));
+    judge("admin_space_left_action", &|v| {
+        !matches!(v, "ignore" | "suspend")
+    });
+    judge("disk_full_action", &|v| v != "ignore");
+    judge("disk_error_action", &|v| v != "ignore");
+    let keep = get("max_log_file_action").map(|(v, _)| v);
+    let num_logs = get("num_logs")
+        .and_then(|(v, _)| v.parse::<u32>().ok())
+        .unwrap_or(0);
+    let rotation_ok = keep.as_deref() == Some("keep_logs")
+        || (keep.as_deref() == Some("rotate") && num_logs >= 5);
+    let ev = Evidence::file(
+        "/etc/audit/auditd.conf",
+        format!(
+            "max_log_file_action = {}, num_logs = {num_logs}",
+            keep.as_deref().unwrap_or("unset")
+        ),
+    );
+    if rotation_ok {
+        seen.push(ev)
+    } else {
+        bad.push(ev)
+    }
+    verdict(
+        bad,
+        "auditd keeps its logs and reacts to a full disk",
+        "audit records can be lost when the disk fills or logs rotate",
+        seen,
+    )
+}
+
+fn unit_enabled(h: &Host, unit: &str) -> Option<String> {
+    [
+        "multi-user.target.wants",
+        "sysinit.target.wants",
+        "default.target.wants",
+    ]
+    .iter()
+    .map(|w| format!("/etc/systemd/system/{w}/{unit}"))
+    .find(|p| h.root.metadata(p).is_ok())
+}
+
+fn auditd_enabled(h: &Host) -> Outcome {
+    let mut bad = Vec::new();
+    let mut seen = Vec::new();
+    match unit_enabled(h, "auditd.service") {
+        Some(p) => seen.push(Evidence::file(&p, "auditd.service is enabled")),
+        None => bad.push(Evidence::file(
+            "/etc/systemd/system",
+            "auditd.service is not enabled",
+        )),
+    }
+    let (file, cmdline) = if h.root.is_live() {
+        (
+            "live:/proc/cmdline",
+            h.root
+                .read("/proc/cmdline")
+                .map(|t| t.text)
+                .unwrap_or_default(),
+        )
+    } else {
+        let grub = h.root.read_optional("/etc/default/grub").ok().flatten();
+        (
+            "/etc/default/grub",
+            grub.and_then(|t| key_values(&t, "GRUB_CMDLINE_LINUX").map(|(v, _)| v))
+                .unwrap_or_default(),
+        )
+    };
+    let has = |k: &str| {
+        cmdline.split_whitespace().find_map(|w| {
+            w.strip_prefix(k)
+                .and_then(|v| v.strip_prefix('='))
+                .map(str::to_string)
+        })
+    };
+    let audit_on = has("audit").as_deref() == Some("1");
+    let backlog = has("audit_backlog_limit")
+        .and_then(|v| v.parse::<u32>().ok())
+        .unwrap_or(0);
+    let ev = Evidence::file(
+        file,
+        format!(
+            "audit={} audit_backlog_limit={backlog}",
+            has("audit").unwrap_or_else(|| "unset".into())
+        ),
+    );
+    if audit_on && backlog >= 8192 {
+        seen.push(ev)
+    } else {
+        bad.push(ev)
+    }
+    verdict(
+        bad,
+        "auditd runs from boot with a large enough backlog",
+        "auditing does not cover boot or may drop records",
+        seen,
+    )
+}
+
+fn firewall_default_deny(h: &Host) -> Outcome {
+    let mut seen = Vec::new();
+    if let Ok(Some(t)) = h.root.read_optional("/etc/nftables.conf") {
+        for (i, l) in t.text.lines().enumerate() {
+            let l = l.trim();
+            if l.contains("hook input")
+                && (l.contains("policy drop") || l.contains("policy reject"))
+            {
+                seen.push(Evidence::at("/etc/nftables.conf", i + 1, l));
+            }
+        }
+        if !seen.is_empty() && unit_enabled(h, "nftables.service").is_some() {
+            return pass("nftables drops inbound traffic by default", seen);
+        }
+    }
+    if let Ok(Some(t)) = h.root.read_optional("/etc/iptables/rules.v4")
+        && let Some((i, l)) = t
+            .text
+            .lines()
+            .enumerate()
+            .find(|(_, l)| l.starts_with(":INPUT DROP") || l.starts_with(":INPUT REJECT"))
+    {
+        return pass(
+            "iptables drops inbound traffic by default",
+            vec![Evidence::at("/etc/iptables/rules.v4", i + 1, l)],
+        );
+    }
+    let ufw_on = h
+        .root
+        .read_optional("/etc/ufw/ufw.conf")
+        .ok()
+        .flatten()
+        .and_then(|t| key_values(&t, "ENABLED"))
+        .is_some_and(|(v, _)| v.eq_ignore_ascii_case("yes"));
+    let ufw_drop = h
+        .root
+        .read_optional("/etc/default/ufw")
+        .ok()
+        .flatten()
+        .and_then(|t| key_values(&t, "DEFAULT_INPUT_POLICY"))
+        .is_some_and(|(v, _)| matches!(v.as_str(), "DROP" | "REJECT"));
+    if ufw_on && ufw_drop {
+        return pass(
+            "ufw drops inbound traffic by default",
+            vec![Evidence::file(
+                "/etc/default/ufw",
+                "DEFAULT_INPUT_POLICY drops",
+            )],
+        );
+    }
+    let mut ev = seen;
+    ev.push(Evidence::file("/etc/nftables.conf", "no enabled ruleset whose input hook drops by default (nftables, iptables-persistent or ufw)"));
+    fail("no host firewall denies inbound traffic by default", ev)
+}
+
+fn log_auth_events(h: &Host) -> Outcome {
+    let mut files = vec!["/etc/rsyslog.conf".to_string()];
+    files.extend(h.root.glob("/etc/rsyslog.d/*.conf").unwrap_or_default());
+    for f in &files {
+        if let Ok(Some(t)) = h.root.read_optional(f) {
+            for (i, l) in t.text.lines().enumerate() {
+                let l = l.trim();
+                let Some((selector, target)) = l.split_once(char::is_whitespace) else {
+                    continue;
+                };
+                let covers = selector.split(';').any(|s| {
+                    s.split(',')
+                        .any(|f| f.starts_with("authpriv") || f.starts_with("auth."))
+                        && !s.ends_with(".none")
+                });
+                let target = target.trim().trim_start_matches('-');
+                if covers
+                    && (target.starts_with("/var/log/auth")
+                        || target.starts_with("/var/log/secure"))
+                {
+                    return pass(
+                        "authentication events go to a dedicated log file",
+                        vec![Evidence::at(f, i + 1, l)],
+                    );
+                }
+            }
+        }
+    }
+    if unit_enabled(h, "rsyslog.service").is_none() && h.root.exists("/var/log/journal") {
+        return pass(
+            "authentication events are kept in the persistent journal",
+            vec![Evidence::file("/var/log/journal", "exists")],
+        );
+    }
+    fail(
+        "authentication events are not written to a dedicated log",
+        vec![Evidence::file(
+            "/etc/rsyslog.conf",
+            "no auth,authpriv rule to /var/log/auth.log or /var/log/secure",
+        )],
+    )
+}
+
 /// Every check the scanner runs, in catalog order of the cloud-host items.
 pub const CHECKS: &[Check] = &[
     Check {
@@ -1997,6 +2262,46 @@ pub const CHECKS: &[Check] = &[
         rationale: "TRACE enables cross-site tracing; WebDAV lets clients write files.",
         remediation: "Apache: TraceEnable Off and no Dav On; nginx: remove dav_methods.",
         run: web_http_methods,
+    },
+    Check {
+        id: "host.account.default-accounts",
+        severity: Severity::High,
+        level: Level::Basic,
+        rationale: "Vendor and test accounts have well-known names and often well-known passwords.",
+        remediation: "userdel the account, or lock it (passwd -l) and set its shell to nologin.",
+        run: default_accounts,
+    },
+    Check {
+        id: "host.log.auth-events",
+        severity: Severity::Medium,
+        level: Level::Basic,
+        rationale: "Login successes and failures are the first thing an investigation needs.",
+        remediation: "In rsyslog: auth,authpriv.* /var/log/auth.log (Debian's default).",
+        run: log_auth_events,
+    },
+    Check {
+        id: "host.audit.auditd-enabled",
+        severity: Severity::High,
+        level: Level::Basic,
+        rationale: "Events before auditd starts, or dropped for a small backlog, are lost for good.",
+        remediation: "systemctl enable auditd; add audit=1 audit_backlog_limit=8192 to GRUB_CMDLINE_LINUX and update-grub.",
+        run: auditd_enabled,
+    },
+    Check {
+        id: "host.audit.log-storage",
+        severity: Severity::Medium,
+        level: Level::Basic,
+        rationale: "An audit log that silently stops or overwrites itself when the disk fills hides what happened.",
+        remediation: "In auditd.conf: space_left_action = email, admin_space_left_action = single, disk_full_action = halt, max_log_file_action = keep_logs.",
+        run: audit_log_storage,
+    },
+    Check {
+        id: "host.service.firewall-default-deny",
+        severity: Severity::High,
+        level: Level::Basic,
+        rationale: "Without a default-deny host firewall every listening service is exposed, east-west included.",
+        remediation: "nftables: chain input { type filter hook input priority 0; policy drop; … } and systemctl enable nftables.",
+        run: firewall_default_deny,
     },
     Check {
         id: "host.ssh.key-only",
