@@ -1,0 +1,9 @@
+//! Sigma rule files: YAML, multi-document, modifiers and conditions.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = kexin_sigma::parse_str(text, "fuzz.yml");
+    }
+});
