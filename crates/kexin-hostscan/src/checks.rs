@@ -730,15 +730,18 @@ fn password_hash_algorithm(h: &Host) -> Outcome {
     )
 }
 
-fn shadow_permissions(h: &Host) -> Outcome {
+/// Checks that each present file is root-owned with no more than `max`
+/// permission bits; not applicable when none of them exists.
+fn root_owned_at_most(
+    h: &Host,
+    files: &[(&str, u32)],
+    none_present: &str,
+    ok: &str,
+    bad_msg: &str,
+) -> Outcome {
     let mut bad = Vec::new();
     let mut seen = Vec::new();
-    for (path, max) in [
-        ("/etc/passwd", 0o644),
-        ("/etc/group", 0o644),
-        ("/etc/shadow", 0o640),
-        ("/etc/gshadow", 0o640),
-    ] {
+    for &(path, max) in files {
         match h.root.metadata(path) {
             Ok(m) => {
                 let detail = format!("owner uid {}, mode {:04o}", m.uid, m.mode & 0o7777);
@@ -756,13 +759,23 @@ fn shadow_permissions(h: &Host) -> Outcome {
         }
     }
     if bad.is_empty() && seen.is_empty() {
-        return not_applicable("no account files (/etc/passwd, /etc/shadow…) in this root");
+        return not_applicable(none_present);
     }
-    verdict(
-        bad,
+    verdict(bad, ok, bad_msg, seen)
+}
+
+fn shadow_permissions(h: &Host) -> Outcome {
+    root_owned_at_most(
+        h,
+        &[
+            ("/etc/passwd", 0o644),
+            ("/etc/group", 0o644),
+            ("/etc/shadow", 0o640),
+            ("/etc/gshadow", 0o640),
+        ],
+        "no account files (/etc/passwd, /etc/shadow…) in this root",
         "account files are root-owned with safe modes",
         "account files have unsafe owners or modes",
-        seen,
     )
 }
 
@@ -1522,37 +1535,16 @@ fn core_dumps(h: &Host) -> Outcome {
 }
 
 fn sensitive_file_permissions(h: &Host) -> Outcome {
-    let mut bad = Vec::new();
-    let mut seen = Vec::new();
-    for (path, max) in [
-        ("/etc/ssh/sshd_config", 0o600),
-        ("/etc/crontab", 0o600),
-        ("/boot/grub/grub.cfg", 0o400),
-    ] {
-        match h.root.metadata(path) {
-            Ok(m) => {
-                let detail = format!("owner uid {}, mode {:04o}", m.uid, m.mode & 0o7777);
-                if m.uid == 0 && m.mode & 0o7777 & !max == 0 {
-                    seen.push(Evidence::file(path, detail))
-                } else {
-                    bad.push(Evidence::file(
-                        path,
-                        format!("{detail}; expected root and at most {max:04o}"),
-                    ))
-                }
-            }
-            Err(ReadError::NotFound { .. }) => {}
-            Err(e) => return error(&e),
-        }
-    }
-    if bad.is_empty() && seen.is_empty() {
-        return not_applicable("none of sshd_config, crontab, grub.cfg is present");
-    }
-    verdict(
-        bad,
+    root_owned_at_most(
+        h,
+        &[
+            ("/etc/ssh/sshd_config", 0o600),
+            ("/etc/crontab", 0o600),
+            ("/boot/grub/grub.cfg", 0o400),
+        ],
+        "none of sshd_config, crontab, grub.cfg is present",
         "configuration that controls logins, jobs and boot is private to root",
         "sensitive configuration files are readable or writable by others",
-        seen,
     )
 }
 
