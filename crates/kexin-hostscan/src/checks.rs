@@ -2021,6 +2021,231 @@ fn log_auth_events(h: &Host) -> Outcome {
     )
 }
 
+// ---- fifth batch: SSH key material --------------------------------------
+
+/// The type and strength of an OpenSSH public key line (`type base64 [comment]`,
+/// optionally preceded by authorized_keys options).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct PublicKey {
+    kind: String,
+    /// Modulus size for RSA, curve size for ECDSA, 256 for Ed25519.
+    bits: u32,
+    comment: String,
+}
+
+fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let (mut acc, mut n) = (0u32, 0u32);
+    for c in text.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            b'=' => break,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        n += 6;
+        if n >= 8 {
+            n -= 8;
+            out.push((acc >> n) as u8);
+        }
+    }
+    Some(out)
+}
+
+/// Reads one SSH wire-format string from `blob` at `at`.
+fn ssh_string<'b>(blob: &'b [u8], at: &mut usize) -> Option<&'b [u8]> {
+    let len = u32::from_be_bytes(blob.get(*at..*at + 4)?.try_into().ok()?) as usize;
+    let s = blob.get(*at + 4..(*at + 4).checked_add(len)?)?;
+    *at += 4 + len;
+    Some(s)
+}
+
+const KEY_TYPES: &[&str] = &[
+    "ssh-rsa",
+    "ssh-dss",
+    "ssh-ed25519",
+    "ecdsa-sha2-nistp256",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521",
+    "sk-ssh-ed25519@openssh.com",
+    "sk-ecdsa-sha2-nistp256@openssh.com",
+];
+
+fn parse_public_key(line: &str) -> Option<PublicKey> {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let at = words.iter().position(|w| KEY_TYPES.contains(w))?;
+    let kind = words[at].to_string();
+    let blob = base64_decode(words.get(at + 1)?)?;
+    let mut pos = 0;
+    let inner_kind = ssh_string(&blob, &mut pos)?;
+    if inner_kind != kind.as_bytes() {
+        return None;
+    }
+    let bits = match kind.as_str() {
+        "ssh-rsa" => {
+            let _e = ssh_string(&blob, &mut pos)?;
+            let n = ssh_string(&blob, &mut pos)?;
+            let n = &n[n.iter().take_while(|b| **b == 0).count()..];
+            (n.len() as u32 * 8).saturating_sub(n.first().map_or(0, |b| b.leading_zeros()))
+        }
+        "ssh-dss" => {
+            let p = ssh_string(&blob, &mut pos)?;
+            let p = &p[p.iter().take_while(|b| **b == 0).count()..];
+            p.len() as u32 * 8
+        }
+        "ecdsa-sha2-nistp384" => 384,
+        "ecdsa-sha2-nistp521" => 521,
+        _ => 256,
+    };
+    Some(PublicKey {
+        kind,
+        bits,
+        comment: words[at + 2..].join(" "),
+    })
+}
+
+/// Why a key is too weak, if it is: `min_rsa` bits for RSA; DSA never.
+fn weak_key(k: &PublicKey, min_rsa: u32) -> Option<String> {
+    match k.kind.as_str() {
+        "ssh-dss" => Some("DSA keys are broken".into()),
+        "ssh-rsa" if k.bits < min_rsa => Some(format!("RSA {} bits (< {min_rsa})", k.bits)),
+        _ => None,
+    }
+}
+
+fn ssh_host_key_strength(h: &Host) -> Outcome {
+    let keys = match h.root.glob("/etc/ssh/ssh_host_*_key.pub") {
+        Ok(k) => k,
+        Err(e) => return error(&e),
+    };
+    if keys.is_empty() {
+        return not_applicable("no SSH host public keys under /etc/ssh");
+    }
+    let mut bad = Vec::new();
+    let mut seen = Vec::new();
+    for path in keys {
+        let t = match h.root.read(&path) {
+            Ok(t) => t,
+            Err(e) => return error(&e),
+        };
+        match t.text.lines().find_map(parse_public_key) {
+            Some(k) => match weak_key(&k, 3072) {
+                Some(why) => bad.push(Evidence::file(&path, why)),
+                None => seen.push(Evidence::file(&path, format!("{} {} bits", k.kind, k.bits))),
+            },
+            None => bad.push(Evidence::file(&path, "not a readable OpenSSH public key")),
+        }
+    }
+    verdict(
+        bad,
+        "SSH host keys are Ed25519, ECDSA or RSA ≥ 3072 bits",
+        "weak SSH host keys",
+        seen,
+    )
+}
+
+/// Each account's authorized_keys path (the default `~/.ssh/authorized_keys`).
+fn authorized_keys_files(h: &Host) -> Vec<(crate::parse::accounts::PasswdEntry, String)> {
+    h.accounts()
+        .passwd
+        .as_ref()
+        .map(|p| {
+            p.entries
+                .iter()
+                .filter(|e| e.home.starts_with('/'))
+                .map(|e| {
+                    (
+                        e.clone(),
+                        format!("{}/.ssh/authorized_keys", e.home.trim_end_matches('/')),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn ssh_user_key_strength(h: &Host) -> Outcome {
+    let mut bad = Vec::new();
+    let mut seen = 0;
+    for (user, path) in authorized_keys_files(h) {
+        let Ok(Some(t)) = h.root.read_optional(&path) else {
+            continue;
+        };
+        for (i, line) in t.text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            match parse_public_key(line) {
+                Some(k) => match weak_key(&k, 2048) {
+                    Some(why) => bad.push(Evidence::at(
+                        &path,
+                        i + 1,
+                        format!("{} key of {}: {why}", k.kind, user.name),
+                    )),
+                    None => seen += 1,
+                },
+                None => bad.push(Evidence::at(
+                    &path,
+                    i + 1,
+                    format!("unreadable key line for {}", user.name),
+                )),
+            }
+        }
+    }
+    if bad.is_empty() && seen == 0 {
+        return not_applicable("no authorized_keys files");
+    }
+    verdict(
+        bad,
+        "every authorized key is Ed25519, ECDSA, a security key or RSA ≥ 2048 bits",
+        "weak keys can log in",
+        Vec::new(),
+    )
+}
+
+fn ssh_authorized_keys_permissions(h: &Host) -> Outcome {
+    let mut bad = Vec::new();
+    let mut seen = Vec::new();
+    for (user, path) in authorized_keys_files(h) {
+        let Ok(keys) = h.root.metadata(&path) else {
+            continue;
+        };
+        let dir = path.trim_end_matches("/authorized_keys").to_string();
+        for (p, m, max) in [
+            (dir.clone(), h.root.metadata(&dir).ok(), 0o700),
+            (path.clone(), Some(keys), 0o600),
+        ] {
+            let Some(m) = m else { continue };
+            let detail = format!("owner uid {}, mode {:04o}", m.uid, m.mode & 0o7777);
+            if m.uid == user.uid && m.mode & 0o7777 & !max == 0 {
+                seen.push(Evidence::file(&p, detail));
+            } else {
+                bad.push(Evidence::file(
+                    &p,
+                    format!(
+                        "{detail}; expected {} (uid {}) and at most {max:04o}",
+                        user.name, user.uid
+                    ),
+                ));
+            }
+        }
+    }
+    if bad.is_empty() && seen.is_empty() {
+        return not_applicable("no authorized_keys files");
+    }
+    verdict(
+        bad,
+        "authorized_keys files and .ssh directories belong to their accounts and are private",
+        "others can read or change who may log in",
+        seen,
+    )
+}
+
 /// Every check the scanner runs, in catalog order of the cloud-host items.
 pub const CHECKS: &[Check] = &[
     Check {
@@ -2296,6 +2521,30 @@ pub const CHECKS: &[Check] = &[
         run: firewall_default_deny,
     },
     Check {
+        id: "host.ssh.host-key-strength",
+        severity: Severity::High,
+        level: Level::Basic,
+        rationale: "Short RSA and DSA host keys can be factored or forged, enabling server impersonation.",
+        remediation: "Remove DSA and short RSA host keys; keep Ed25519 (and RSA ≥ 3072): ssh-keygen -t rsa -b 3072 -f /etc/ssh/ssh_host_rsa_key.",
+        run: ssh_host_key_strength,
+    },
+    Check {
+        id: "host.ssh.user-key-strength",
+        severity: Severity::Medium,
+        level: Level::Basic,
+        rationale: "Weak user keys can be broken and used to log in.",
+        remediation: "Replace DSA and RSA < 2048 keys in authorized_keys with Ed25519 keys.",
+        run: ssh_user_key_strength,
+    },
+    Check {
+        id: "host.ssh.authorized-keys-permissions",
+        severity: Severity::High,
+        level: Level::Basic,
+        rationale: "Whoever can write an authorized_keys file can log in as its owner.",
+        remediation: "chown -R <user> ~<user>/.ssh; chmod 700 ~/.ssh; chmod 600 ~/.ssh/authorized_keys.",
+        run: ssh_authorized_keys_permissions,
+    },
+    Check {
         id: "host.ssh.key-only",
         severity: Severity::High,
         level: Level::Enhanced,
@@ -2433,5 +2682,32 @@ pub fn scan(root: &Root, profile: Profile) -> Scan {
         live: root.is_live(),
         results,
         duration_ms: start.elapsed().as_millis(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_keys_report_type_and_size() {
+        let rsa = parse_public_key("ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQCltyh7/TS8iOTNstflxVPo2/TyrWMsaS3FheD8/SjuFKBey8FmABndQC81PgKfxQHft/IZYpOQEfzMwFXTYU0+ZQDiETq8fTWeI49tdIiyOy8iSor0nSie/hLBB2bX8tftUMHJshCG7p7S1X6gvamnElNl4PKV9pHZfZ/+CPDqv8gideWuRX8MihG0N4aekqfbcg9My4J2hSq/zLpgBKH9HMBZZUKYp+WF30SRiddWJhQ7ZK8FpuN9WkBekzsAzAMNHX4JYK03QDqwLOI2Az3WhWMxrZ6PemIxtRP7hMWMr3W9/DkGIa7p292gRpyhe6VrsybQWor+BAqjwdlwBtfN host@weak").unwrap();
+        assert_eq!(
+            (rsa.kind.as_str(), rsa.bits, rsa.comment.as_str()),
+            ("ssh-rsa", 2048, "host@weak")
+        );
+        assert_eq!(weak_key(&rsa, 3072).unwrap(), "RSA 2048 bits (< 3072)");
+        assert!(weak_key(&rsa, 2048).is_none());
+        let ed = parse_public_key("from=\"10.0.0.0/8\",no-pty ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJJVxjns8mBVwivC1fXPdI/uWqq5gTKSvprGru1cAqLU alice@laptop").unwrap();
+        assert_eq!(
+            (ed.kind.as_str(), ed.bits),
+            ("ssh-ed25519", 256),
+            "options before the key are skipped"
+        );
+        assert!(parse_public_key("ssh-rsa AAAA!!!! broken").is_none());
+        assert!(
+            parse_public_key("ssh-ed25519 AAAAC3NzaC1yc2EAAAADAQAB").is_none(),
+            "type inside the blob must match"
+        );
     }
 }

@@ -54,6 +54,8 @@ const HARDENED_MODES: &[(&str, u32)] = &[
     ("/etc/ssh/sshd_config", 0o600),
     ("/etc/crontab", 0o600),
     ("/var/log/audit", 0o750),
+    ("/home/alice/.ssh", 0o700),
+    ("/home/alice/.ssh/authorized_keys", 0o600),
 ];
 
 const WEAK_MODES: &[(&str, u32)] = &[
@@ -64,6 +66,7 @@ const WEAK_MODES: &[(&str, u32)] = &[
     ("/etc/ssh/sshd_config", 0o644),
     ("/etc/crontab", 0o644),
     ("/var/log/audit", 0o755),
+    ("/home/alice/.ssh", 0o755),
 ];
 
 fn owned_by_root() -> bool {
@@ -75,6 +78,12 @@ fn owned_by_root() -> bool {
 #[test]
 fn every_check_passes_on_the_hardened_tree() {
     let dir = fixture("hardened", HARDENED_MODES);
+    if owned_by_root() {
+        // alice (uid 1000) owns her keys, as on a real host.
+        for p in ["home/alice/.ssh", "home/alice/.ssh/authorized_keys"] {
+            std::os::unix::fs::chown(dir.path().join(p), Some(1000), Some(1000)).unwrap();
+        }
+    }
     let s = scan(&Root::offline(dir.path()).unwrap(), Profile::Enhanced);
     assert_eq!(s.results.len(), CHECKS.len());
     for r in &s.results {
@@ -86,6 +95,7 @@ fn every_check_passes_on_the_hardened_tree() {
                     | "host.password.shadow-permissions"
                     | "host.access.sudoers"
                     | "host.access.sensitive-file-permissions"
+                    | "host.ssh.authorized-keys-permissions"
             )
         {
             continue;
