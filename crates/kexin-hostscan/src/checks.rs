@@ -2246,6 +2246,123 @@ fn ssh_authorized_keys_permissions(h: &Host) -> Outcome {
     )
 }
 
+// ---- sixth batch: what web servers publish --------------------------------
+
+/// Document roots named by nginx `root` and Apache `DocumentRoot`.
+fn document_roots(h: &Host) -> Option<Vec<(String, Evidence)>> {
+    let (nginx, apache) = web_configs(h);
+    if nginx.is_none() && apache.is_none() {
+        return None;
+    }
+    let mut roots: Vec<(String, Evidence)> = Vec::new();
+    if let Some(n) = &nginx {
+        for f in n.find_all("root") {
+            if let Some(r) = f.directive.args.first() {
+                roots.push((
+                    r.clone(),
+                    Evidence::at(
+                        &f.directive.loc.file,
+                        f.directive.loc.line,
+                        format!("root {r}"),
+                    ),
+                ));
+            }
+        }
+    }
+    if let Some(a) = &apache {
+        for f in a.find_all("DocumentRoot") {
+            if let Some(r) = f.node.args.first() {
+                roots.push((
+                    r.clone(),
+                    Evidence::at(
+                        &f.node.loc.file,
+                        f.node.loc.line,
+                        format!("DocumentRoot {r}"),
+                    ),
+                ));
+            }
+        }
+    }
+    roots.sort_by(|a, b| a.0.cmp(&b.0));
+    roots.dedup_by(|a, b| a.0 == b.0);
+    Some(roots)
+}
+
+fn web_default_content(h: &Host) -> Outcome {
+    let Some(roots) = document_roots(h) else {
+        return not_applicable("no nginx or Apache configuration on this host");
+    };
+    let mut bad = Vec::new();
+    for (root, _) in &roots {
+        for name in [
+            "index.nginx-debian.html",
+            "phpinfo.php",
+            "info.php",
+            "test.php",
+        ] {
+            let p = format!("{}/{name}", root.trim_end_matches('/'));
+            if h.root.exists(&p) {
+                bad.push(Evidence::file(
+                    &p,
+                    "default or diagnostic page is published",
+                ));
+            }
+        }
+        let index = format!("{}/index.html", root.trim_end_matches('/'));
+        if h.root
+            .read_optional(&index)
+            .ok()
+            .flatten()
+            .is_some_and(|t| {
+                t.text.contains("Apache2 Debian Default Page")
+                    || t.text.contains("Welcome to nginx!")
+            })
+        {
+            bad.push(Evidence::file(
+                &index,
+                "the web server's welcome page is published",
+            ));
+        }
+    }
+    verdict(
+        bad,
+        "no default, sample or diagnostic pages are published",
+        "default or diagnostic pages are published",
+        roots.into_iter().map(|(_, e)| e).collect(),
+    )
+}
+
+fn webroot_exposure(h: &Host) -> Outcome {
+    let Some(roots) = document_roots(h) else {
+        return not_applicable("no nginx or Apache configuration on this host");
+    };
+    let mut bad = Vec::new();
+    for (root, _) in &roots {
+        let Ok(entries) = h.root.read_dir(root) else {
+            continue;
+        };
+        for e in entries {
+            let n = e.name.to_ascii_lowercase();
+            let risky = matches!(n.as_str(), ".git" | ".svn" | ".hg" | ".env" | ".htpasswd")
+                || [
+                    ".sql", ".sql.gz", ".bak", ".old", ".zip", ".tar", ".tar.gz", ".tgz", ".7z",
+                    ".swp",
+                ]
+                .iter()
+                .any(|x| n.ends_with(x));
+            if risky {
+                bad.push(Evidence::file(&e.path, "published under the document root"));
+            }
+        }
+    }
+    verdict(
+        bad,
+        "no repositories, secrets, dumps or backups under the document roots",
+        "repositories, secrets or backups are published",
+        roots.into_iter().map(|(_, e)| e).collect(),
+    )
+}
+
 /// Every check the scanner runs, in catalog order of the cloud-host items.
 pub const CHECKS: &[Check] = &[
     Check {
@@ -2545,6 +2662,14 @@ pub const CHECKS: &[Check] = &[
         run: ssh_authorized_keys_permissions,
     },
     Check {
+        id: "host.web.default-content",
+        severity: Severity::Low,
+        level: Level::Basic,
+        rationale: "Welcome and diagnostic pages reveal software and configuration and show the server is unmaintained.",
+        remediation: "Remove index.nginx-debian.html, the Apache default page and phpinfo/test scripts from document roots.",
+        run: web_default_content,
+    },
+    Check {
         id: "host.ssh.key-only",
         severity: Severity::High,
         level: Level::Enhanced,
@@ -2607,6 +2732,14 @@ pub const CHECKS: &[Check] = &[
         rationale: "Executables and device files in world-writable temporary space are a classic privilege escalation path.",
         remediation: "Mount /tmp and /dev/shm with nodev,nosuid,noexec (fstab or systemd tmp.mount).",
         run: mount_options,
+    },
+    Check {
+        id: "host.data.webroot-exposure",
+        severity: Severity::High,
+        level: Level::Enhanced,
+        rationale: "A published .git directory, .env file or SQL dump hands out source code, secrets or data.",
+        remediation: "Move repositories, environment files, dumps and backups out of the document root; deny dot files in the web server.",
+        run: webroot_exposure,
     },
     Check {
         id: "host.access.sudoers",
