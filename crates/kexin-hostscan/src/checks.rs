@@ -130,6 +130,8 @@ pub struct Host<'r> {
     pam: OnceCell<Result<PamConfig, ReadError>>,
     sysctl: OnceCell<SysctlConfig>,
     audit: OnceCell<AuditRules>,
+    sudoers: OnceCell<Result<Sudoers, ReadError>>,
+    web: OnceCell<(Option<NginxConfig>, Option<ApacheConfig>)>,
 }
 
 impl<'r> Host<'r> {
@@ -142,6 +144,8 @@ impl<'r> Host<'r> {
             pam: OnceCell::new(),
             sysctl: OnceCell::new(),
             audit: OnceCell::new(),
+            sudoers: OnceCell::new(),
+            web: OnceCell::new(),
         }
     }
 
@@ -171,6 +175,23 @@ impl<'r> Host<'r> {
 
     fn audit(&self) -> &AuditRules {
         self.audit.get_or_init(|| AuditRules::load(self.root))
+    }
+
+    fn sudoers(&self) -> Result<&Sudoers, &ReadError> {
+        self.sudoers
+            .get_or_init(|| Sudoers::load(self.root))
+            .as_ref()
+    }
+
+    /// nginx and Apache configurations, where present.
+    fn web(&self) -> (Option<&NginxConfig>, Option<&ApacheConfig>) {
+        let (n, a) = self.web.get_or_init(|| {
+            (
+                NginxConfig::load(self.root).ok(),
+                ApacheConfig::load(self.root).ok(),
+            )
+        });
+        (n.as_ref(), a.as_ref())
     }
 }
 
@@ -925,12 +946,12 @@ fn password_history(h: &Host) -> Outcome {
 // ---- access, audit, operations ----------------------------------------
 
 fn sudoers(h: &Host) -> Outcome {
-    let s = match Sudoers::load(h.root) {
+    let s = match h.sudoers() {
         Ok(s) => s,
         Err(ReadError::NotFound { .. }) => {
             return not_applicable("sudo is not configured (/etc/sudoers is absent)");
         }
-        Err(e) => return error(&e),
+        Err(e) => return error(e),
     };
     let mut bad: Vec<Evidence> = s
         .nopasswd_all()
@@ -1059,15 +1080,8 @@ fn kernel_hardening(h: &Host) -> Outcome {
 
 // ---- web ---------------------------------------------------------------
 
-fn web_configs(h: &Host) -> (Option<NginxConfig>, Option<ApacheConfig>) {
-    (
-        NginxConfig::load(h.root).ok(),
-        ApacheConfig::load(h.root).ok(),
-    )
-}
-
 fn web_server_tokens(h: &Host) -> Outcome {
-    let (nginx, apache) = web_configs(h);
+    let (nginx, apache) = h.web();
     if nginx.is_none() && apache.is_none() {
         return not_applicable("no nginx or Apache configuration on this host");
     }
@@ -1115,7 +1129,7 @@ fn web_server_tokens(h: &Host) -> Outcome {
 }
 
 fn web_directory_listing(h: &Host) -> Outcome {
-    let (nginx, apache) = web_configs(h);
+    let (nginx, apache) = h.web();
     if nginx.is_none() && apache.is_none() {
         return not_applicable("no nginx or Apache configuration on this host");
     }
@@ -1157,7 +1171,7 @@ fn web_directory_listing(h: &Host) -> Outcome {
 }
 
 fn tls_versions(h: &Host) -> Outcome {
-    let (nginx, apache) = web_configs(h);
+    let (nginx, apache) = h.web();
     if nginx.is_none() && apache.is_none() {
         return not_applicable("no nginx or Apache configuration on this host");
     }
@@ -1346,12 +1360,12 @@ fn su_restriction(h: &Host) -> Outcome {
 }
 
 fn sudo_logging(h: &Host) -> Outcome {
-    let s = match Sudoers::load(h.root) {
+    let s = match h.sudoers() {
         Ok(s) => s,
         Err(ReadError::NotFound { .. }) => {
             return not_applicable("sudo is not configured (/etc/sudoers is absent)");
         }
-        Err(e) => return error(&e),
+        Err(e) => return error(e),
     };
     let mut bad = Vec::new();
     if s.defaults_flag("use_pty") != Some(true) {
@@ -1593,7 +1607,7 @@ fn login_banner(h: &Host) -> Outcome {
 }
 
 fn web_security_headers(h: &Host) -> Outcome {
-    let (nginx, apache) = web_configs(h);
+    let (nginx, apache) = h.web();
     if nginx.is_none() && apache.is_none() {
         return not_applicable("no nginx or Apache configuration on this host");
     }
@@ -1658,7 +1672,7 @@ fn web_security_headers(h: &Host) -> Outcome {
 }
 
 fn web_http_methods(h: &Host) -> Outcome {
-    let (nginx, apache) = web_configs(h);
+    let (nginx, apache) = h.web();
     if nginx.is_none() && apache.is_none() {
         return not_applicable("no nginx or Apache configuration on this host");
     }
@@ -2250,7 +2264,7 @@ fn ssh_authorized_keys_permissions(h: &Host) -> Outcome {
 
 /// Document roots named by nginx `root` and Apache `DocumentRoot`.
 fn document_roots(h: &Host) -> Option<Vec<(String, Evidence)>> {
-    let (nginx, apache) = web_configs(h);
+    let (nginx, apache) = h.web();
     if nginx.is_none() && apache.is_none() {
         return None;
     }
