@@ -2377,6 +2377,208 @@ fn webroot_exposure(h: &Host) -> Outcome {
     )
 }
 
+// ---- seventh batch: audit coverage, repositories, MAC ---------------------
+
+/// Syscall rules that must exist: each inner list is a set of alternatives.
+fn audit_syscalls(
+    h: &Host,
+    needed: &[&[&str]],
+    watches: &[&str],
+    ok: &str,
+    bad_msg: &str,
+) -> Outcome {
+    let rules = h.audit();
+    if rules.files.is_empty() {
+        return fail(
+            "no audit rules are configured",
+            vec![Evidence::file("/etc/audit/rules.d", "no rules files")],
+        );
+    }
+    let mut bad = Vec::new();
+    let mut seen = Vec::new();
+    for alternatives in needed {
+        match alternatives
+            .iter()
+            .find_map(|sc| rules.syscall(sc).into_iter().next())
+        {
+            Some(r) => seen.push(Evidence::at(
+                &r.loc().file,
+                r.loc().line,
+                format!("{} audited", alternatives.join("/")),
+            )),
+            None => bad.push(Evidence::file(
+                "/etc/audit/rules.d",
+                format!("no rule for {}", alternatives.join(" or ")),
+            )),
+        }
+    }
+    for w in watches {
+        match rules.watching(w).into_iter().next() {
+            Some(r) => seen.push(Evidence::at(
+                &r.loc().file,
+                r.loc().line,
+                format!("{w} watched"),
+            )),
+            None => bad.push(Evidence::file(
+                "/etc/audit/rules.d",
+                format!("no watch on {w}"),
+            )),
+        }
+    }
+    verdict(bad, ok, bad_msg, seen)
+}
+
+fn audit_rules_system_changes(h: &Host) -> Outcome {
+    audit_syscalls(
+        h,
+        &[
+            &["adjtimex", "settimeofday"],
+            &["clock_settime"],
+            &["sethostname", "setdomainname"],
+        ],
+        &["/etc/localtime", "/etc/hosts"],
+        "changes to time, host name and network identity are audited",
+        "changes to time or host identity are not audited",
+    )
+}
+
+fn audit_rules_file_access(h: &Host) -> Outcome {
+    audit_syscalls(
+        h,
+        &[
+            &["open", "openat", "creat", "truncate"],
+            &["unlink", "unlinkat"],
+            &["rename", "renameat"],
+        ],
+        &[],
+        "failed file access and deletions are audited",
+        "failed access and file deletions are not audited",
+    )
+}
+
+fn repository_integrity(h: &Host) -> Outcome {
+    let mut files = vec!["/etc/apt/sources.list".to_string()];
+    files.extend(
+        h.root
+            .glob("/etc/apt/sources.list.d/*.list")
+            .unwrap_or_default(),
+    );
+    files.extend(
+        h.root
+            .glob("/etc/apt/sources.list.d/*.sources")
+            .unwrap_or_default(),
+    );
+    files.extend(h.root.glob("/etc/apt/apt.conf.d/*").unwrap_or_default());
+    let mut bad = Vec::new();
+    let mut read_any = false;
+    for f in &files {
+        let Ok(Some(t)) = h.root.read_optional(f) else {
+            continue;
+        };
+        read_any = true;
+        for (i, l) in t.text.lines().enumerate() {
+            let l = l.trim();
+            if l.starts_with('#') {
+                continue;
+            }
+            let lower = l.to_ascii_lowercase();
+            if lower.contains("trusted=yes")
+                || lower.starts_with("trusted: yes")
+                || lower.contains("allow-insecure")
+                || lower.contains("allowunauthenticated")
+            {
+                bad.push(Evidence::at(f, i + 1, l));
+            }
+        }
+    }
+    if !read_any {
+        return not_applicable("not an APT-based system (no /etc/apt sources)");
+    }
+    verdict(
+        bad,
+        "every package repository is signature-checked",
+        "packages may be installed without signature checks",
+        Vec::new(),
+    )
+}
+
+fn mac_enforcing(h: &Host) -> Outcome {
+    let cmdline = if h.root.is_live() {
+        h.root
+            .read("/proc/cmdline")
+            .map(|t| (t.text, "live:/proc/cmdline".to_string()))
+            .ok()
+    } else {
+        h.root
+            .read_optional("/etc/default/grub")
+            .ok()
+            .flatten()
+            .and_then(|t| {
+                key_values(&t, "GRUB_CMDLINE_LINUX")
+                    .map(|(v, _)| (v, "/etc/default/grub".to_string()))
+            })
+    };
+    if let Some((c, file)) = &cmdline
+        && let Some(w) = c
+            .split_whitespace()
+            .find(|w| *w == "apparmor=0" || *w == "selinux=0" || *w == "security=none")
+    {
+        return fail(
+            "mandatory access control is switched off at boot",
+            vec![Evidence::file(file, w)],
+        );
+    }
+    if let Ok(Some(t)) = h.root.read_optional("/etc/selinux/config")
+        && let Some((v, line)) = key_values(&t, "SELINUX")
+    {
+        let ev = vec![Evidence::at(
+            "/etc/selinux/config",
+            line,
+            format!("SELINUX={v}"),
+        )];
+        return if v == "enforcing" {
+            pass("SELinux is enforcing", ev)
+        } else {
+            fail("SELinux is not enforcing", ev)
+        };
+    }
+    if h.root.is_live() {
+        let enabled = h
+            .root
+            .read("/sys/module/apparmor/parameters/enabled")
+            .map(|t| t.text.trim() == "Y")
+            .unwrap_or(false);
+        let ev = vec![Evidence::file(
+            "live:/sys/module/apparmor/parameters/enabled",
+            if enabled { "Y" } else { "not Y" },
+        )];
+        return if enabled {
+            pass("AppArmor is enabled", ev)
+        } else {
+            fail("neither SELinux nor AppArmor is enabled", ev)
+        };
+    }
+    let profiles = h
+        .root
+        .glob("/etc/apparmor.d/*")
+        .map(|p| p.len())
+        .unwrap_or(0);
+    if profiles > 0 {
+        pass(
+            "AppArmor is installed with profiles and not disabled at boot",
+            vec![Evidence::file(
+                "/etc/apparmor.d",
+                format!("{profiles} profiles"),
+            )],
+        )
+    } else {
+        fail(
+            "no mandatory access control (SELinux or AppArmor) is configured",
+            vec![Evidence::file("/etc/apparmor.d", "no AppArmor profiles")],
+        )
+    }
+}
+
 /// Every check the scanner runs, in catalog order of the cloud-host items.
 pub const CHECKS: &[Check] = &[
     Check {
@@ -2684,6 +2886,30 @@ pub const CHECKS: &[Check] = &[
         run: web_default_content,
     },
     Check {
+        id: "host.audit.rules-system-changes",
+        severity: Severity::Medium,
+        level: Level::Basic,
+        rationale: "Changing the clock or the host's identity is how attackers confuse a timeline.",
+        remediation: "Audit adjtimex/settimeofday/clock_settime and sethostname/setdomainname syscalls and watch /etc/localtime and /etc/hosts.",
+        run: audit_rules_system_changes,
+    },
+    Check {
+        id: "host.audit.rules-file-access",
+        severity: Severity::Medium,
+        level: Level::Basic,
+        rationale: "Denied file access and deletions show probing and clean-up.",
+        remediation: "Audit open/openat/creat/truncate with exit=-EACCES/-EPERM, and unlink/unlinkat/rename/renameat by users.",
+        run: audit_rules_file_access,
+    },
+    Check {
+        id: "host.patch.repository-integrity",
+        severity: Severity::High,
+        level: Level::Basic,
+        rationale: "An unsigned repository lets anyone on the path install code as root.",
+        remediation: "Remove trusted=yes and allow-insecure from APT sources; install the repository's signing key (signed-by).",
+        run: repository_integrity,
+    },
+    Check {
         id: "host.ssh.key-only",
         severity: Severity::High,
         level: Level::Enhanced,
@@ -2754,6 +2980,14 @@ pub const CHECKS: &[Check] = &[
         rationale: "A published .git directory, .env file or SQL dump hands out source code, secrets or data.",
         remediation: "Move repositories, environment files, dumps and backups out of the document root; deny dot files in the web server.",
         run: webroot_exposure,
+    },
+    Check {
+        id: "host.mac.enforcing",
+        severity: Severity::Medium,
+        level: Level::Enhanced,
+        rationale: "Mandatory access control confines a compromised service to what its profile allows.",
+        remediation: "Keep AppArmor enabled (apparmor package, no apparmor=0) or set SELINUX=enforcing.",
+        run: mac_enforcing,
     },
     Check {
         id: "host.access.sudoers",
