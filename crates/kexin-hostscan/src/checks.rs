@@ -2579,6 +2579,155 @@ fn mac_enforcing(h: &Host) -> Outcome {
     }
 }
 
+// ---- eighth batch: data stores, inactive accounts -------------------------
+
+/// Space-separated `key value` lines (redis.conf style), last one winning.
+fn spaced_value(text: &crate::root::FileText, key: &str) -> Option<(String, usize)> {
+    text.text
+        .lines()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            let l = l.split('#').next()?.trim();
+            let (k, v) = l.split_once(char::is_whitespace)?;
+            k.eq_ignore_ascii_case(key)
+                .then(|| (v.trim().trim_matches('"').to_string(), i + 1))
+        })
+        .last()
+}
+
+fn is_loopback_only(bind: &str) -> bool {
+    bind.split([' ', ',']).filter(|a| !a.is_empty()).all(|a| {
+        let a = a.trim_start_matches('-');
+        a.starts_with("127.") || a == "::1" || a == "localhost"
+    })
+}
+
+fn datastore_exposure(h: &Host) -> Outcome {
+    let mut bad = Vec::new();
+    let mut seen = Vec::new();
+    let mut any = false;
+    if let Ok(Some(t)) = h.root.read_optional("/etc/redis/redis.conf") {
+        any = true;
+        let bind = spaced_value(&t, "bind");
+        let protected = spaced_value(&t, "protected-mode").is_none_or(|(v, _)| v != "no");
+        let password =
+            spaced_value(&t, "requirepass").is_some() || h.root.exists("/etc/redis/users.acl");
+        let exposed = bind.as_ref().is_none_or(|(b, _)| !is_loopback_only(b));
+        let ev = Evidence::at(
+            &t.path,
+            bind.as_ref().map_or(0, |(_, l)| *l),
+            format!(
+                "bind {}, protected-mode {}, password {}",
+                bind.as_ref().map_or("(all)", |(b, _)| b.as_str()),
+                if protected { "yes" } else { "no" },
+                if password { "set" } else { "none" }
+            ),
+        );
+        if exposed && !(protected && password) {
+            bad.push(ev)
+        } else {
+            seen.push(ev)
+        }
+    }
+    for f in [
+        "/etc/mysql/mariadb.conf.d/50-server.cnf",
+        "/etc/mysql/mysql.conf.d/mysqld.cnf",
+        "/etc/mysql/my.cnf",
+    ] {
+        if let Ok(Some(t)) = h.root.read_optional(f) {
+            any = true;
+            if let Some((v, line)) = key_values(&t, "bind-address") {
+                let ev = Evidence::at(f, line, format!("bind-address = {v}"));
+                if is_loopback_only(&v) {
+                    seen.push(ev)
+                } else {
+                    bad.push(ev)
+                }
+            }
+        }
+    }
+    for f in h
+        .root
+        .glob("/etc/postgresql/*/main/pg_hba.conf")
+        .unwrap_or_default()
+    {
+        let Ok(t) = h.root.read(&f) else { continue };
+        any = true;
+        for (i, l) in t.text.lines().enumerate() {
+            let w: Vec<&str> = l
+                .split('#')
+                .next()
+                .unwrap_or("")
+                .split_whitespace()
+                .collect();
+            if w.first().is_some_and(|t| t.starts_with("host"))
+                && w.last() == Some(&"trust")
+                && w.get(3)
+                    .is_some_and(|a| !is_loopback_only(a.split('/').next().unwrap_or("")))
+            {
+                bad.push(Evidence::at(
+                    &f,
+                    i + 1,
+                    format!("{} : network login without a password", w.join(" ")),
+                ));
+            }
+        }
+    }
+    if !any {
+        return not_applicable("no Redis, MySQL/MariaDB or PostgreSQL configuration on this host");
+    }
+    verdict(
+        bad,
+        "data stores listen only locally or require authentication",
+        "data stores are reachable without authentication",
+        seen,
+    )
+}
+
+fn accounts_inactive(h: &Host) -> Outcome {
+    let mut bad = Vec::new();
+    let mut seen = Vec::new();
+    match h.root.read_optional("/etc/default/useradd") {
+        Ok(Some(t)) => match key_values(&t, "INACTIVE") {
+            Some((v, line)) if v.parse::<i64>().is_ok_and(|d| (0..=30).contains(&d)) => {
+                seen.push(Evidence::at(&t.path, line, format!("INACTIVE={v}")))
+            }
+            Some((v, line)) => bad.push(Evidence::at(
+                &t.path,
+                line,
+                format!("INACTIVE={v}; expected 0–30 days"),
+            )),
+            None => bad.push(Evidence::file(
+                &t.path,
+                "INACTIVE not set: expired passwords never disable the account",
+            )),
+        },
+        Ok(None) => bad.push(Evidence::file(
+            "/etc/default/useradd",
+            "absent: INACTIVE defaults to never",
+        )),
+        Err(e) => return error(&e),
+    }
+    if let Some(shadow) = &h.accounts().shadow {
+        for e in &shadow.entries {
+            let usable = matches!(e.state(), PasswordState::Hash(_));
+            if usable && e.inactive_days.is_none_or(|d| !(0..=30).contains(&d)) {
+                bad.push(Evidence::at(
+                    &e.loc.file,
+                    e.loc.line,
+                    format!("{} has a usable password and no inactivity limit", e.name),
+                ));
+            }
+        }
+    }
+    verdict(
+        bad,
+        "accounts with expired passwords are disabled within 30 days",
+        "unused accounts stay usable indefinitely",
+        seen,
+    )
+}
+
 /// Every check the scanner runs, in catalog order of the cloud-host items.
 pub const CHECKS: &[Check] = &[
     Check {
@@ -2910,6 +3059,14 @@ pub const CHECKS: &[Check] = &[
         run: repository_integrity,
     },
     Check {
+        id: "host.service.datastore-exposure",
+        severity: Severity::Critical,
+        level: Level::Basic,
+        rationale: "Open Redis, MySQL and PostgreSQL listeners are among the most exploited cloud exposures, east-west included.",
+        remediation: "Bind data stores to 127.0.0.1 or a private interface, require passwords (requirepass/ACLs, no 'trust' in pg_hba.conf) and filter the port.",
+        run: datastore_exposure,
+    },
+    Check {
         id: "host.ssh.key-only",
         severity: Severity::High,
         level: Level::Enhanced,
@@ -2988,6 +3145,14 @@ pub const CHECKS: &[Check] = &[
         rationale: "Mandatory access control confines a compromised service to what its profile allows.",
         remediation: "Keep AppArmor enabled (apparmor package, no apparmor=0) or set SELINUX=enforcing.",
         run: mac_enforcing,
+    },
+    Check {
+        id: "host.account.inactive",
+        severity: Severity::Low,
+        level: Level::Enhanced,
+        rationale: "Forgotten accounts keep working long after their owner has left.",
+        remediation: "useradd -D -f 30 and chage --inactive 30 <user> for existing accounts.",
+        run: accounts_inactive,
     },
     Check {
         id: "host.access.sudoers",
