@@ -1,4 +1,6 @@
-//! Throughput on a synthetic Debian-style sshd/sudo auth.log.
+//! Throughput on a synthetic Debian-style sshd/sudo auth.log, beside an
+//! anchor that only splits each line into words (the floor of touching every
+//! byte once).
 //!
 //! `cargo bench -p kexin-logs --bench sshd`
 
@@ -45,6 +47,15 @@ fn bench(c: &mut Criterion) {
                 if let Some(a) = parse_auth(m.app_name.unwrap_or(""), &m.msg) {
                     n += a.src_port.map_or(0, usize::from);
                 }
+            }
+            black_box(n)
+        })
+    });
+    g.bench_function("anchor: split_whitespace only", |b| {
+        b.iter(|| {
+            let mut n = 0usize;
+            for l in &lines {
+                n += l.split_whitespace().count();
             }
             black_box(n)
         })
