@@ -945,13 +945,21 @@ fn password_history(h: &Host) -> Outcome {
 
 // ---- access, audit, operations ----------------------------------------
 
+/// The parsed sudoers, or the outcome to report when there is none to check.
+fn configured_sudoers<'h>(h: &'h Host) -> Result<&'h Sudoers, Outcome> {
+    match h.sudoers() {
+        Ok(s) => Ok(s),
+        Err(ReadError::NotFound { .. }) => Err(not_applicable(
+            "sudo is not configured (/etc/sudoers is absent)",
+        )),
+        Err(e) => Err(error(e)),
+    }
+}
+
 fn sudoers(h: &Host) -> Outcome {
-    let s = match h.sudoers() {
+    let s = match configured_sudoers(h) {
         Ok(s) => s,
-        Err(ReadError::NotFound { .. }) => {
-            return not_applicable("sudo is not configured (/etc/sudoers is absent)");
-        }
-        Err(e) => return error(e),
+        Err(skip) => return skip,
     };
     let mut bad: Vec<Evidence> = s
         .nopasswd_all()
@@ -1360,12 +1368,9 @@ fn su_restriction(h: &Host) -> Outcome {
 }
 
 fn sudo_logging(h: &Host) -> Outcome {
-    let s = match h.sudoers() {
+    let s = match configured_sudoers(h) {
         Ok(s) => s,
-        Err(ReadError::NotFound { .. }) => {
-            return not_applicable("sudo is not configured (/etc/sudoers is absent)");
-        }
-        Err(e) => return error(e),
+        Err(skip) => return skip,
     };
     let mut bad = Vec::new();
     if s.defaults_flag("use_pty") != Some(true) {

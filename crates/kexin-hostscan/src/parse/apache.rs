@@ -14,8 +14,8 @@
 //! modules they test are normally loaded on a configured server.
 
 use super::{
-    Loc, MAX_INCLUDE_DEPTH, MAX_INCLUDE_FILES, MAX_NESTING, Problem, Source, expand_include,
-    logical_lines, split_quoted,
+    Loc, MAX_INCLUDE_FILES, MAX_NESTING, Problem, Source, expand_include, logical_lines,
+    split_quoted,
 };
 use crate::root::ReadError;
 
@@ -293,20 +293,7 @@ impl ApacheConfig {
         depth: usize,
     ) -> Vec<Node> {
         let mut out = Vec::new();
-        if args.len() != 1 {
-            self.problems.push(Problem::new(
-                file,
-                line,
-                "Include needs exactly one argument",
-            ));
-            return out;
-        }
-        if depth >= MAX_INCLUDE_DEPTH {
-            self.problems.push(Problem::new(
-                file,
-                line,
-                format!("Include nested deeper than {MAX_INCLUDE_DEPTH}; not followed"),
-            ));
+        if !super::include_allowed(&mut self.problems, "Include", file, line, args, depth) {
             return out;
         }
         let root = self.server_root.clone();

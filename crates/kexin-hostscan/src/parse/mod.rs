@@ -74,6 +74,36 @@ pub struct Problem {
     pub message: String,
 }
 
+/// Whether an include directive (`name` as the format spells it) may be
+/// followed: exactly one argument and not nested too deep. Otherwise the
+/// reason is recorded in `problems`.
+pub(crate) fn include_allowed(
+    problems: &mut Vec<Problem>,
+    name: &str,
+    file: &str,
+    line: usize,
+    args: &[String],
+    depth: usize,
+) -> bool {
+    if args.len() != 1 {
+        problems.push(Problem::new(
+            file,
+            line,
+            format!("{name} needs exactly one argument"),
+        ));
+        return false;
+    }
+    if depth >= MAX_INCLUDE_DEPTH {
+        problems.push(Problem::new(
+            file,
+            line,
+            format!("{name} nested deeper than {MAX_INCLUDE_DEPTH}; not followed"),
+        ));
+        return false;
+    }
+    true
+}
+
 impl Problem {
     pub fn new(file: &str, line: usize, message: impl Into<String>) -> Problem {
         Problem {

@@ -14,10 +14,7 @@
 //! directive the way nginx inherits it (the innermost level that sets it
 //! wins; an inner `add_header` hides all outer ones).
 
-use super::{
-    Loc, MAX_INCLUDE_DEPTH, MAX_INCLUDE_FILES, MAX_NESTING, Problem, Source, dirname,
-    expand_include,
-};
+use super::{Loc, MAX_INCLUDE_FILES, MAX_NESTING, Problem, Source, dirname, expand_include};
 use crate::root::ReadError;
 
 /// Debian's main file.
@@ -335,20 +332,7 @@ impl NginxConfig {
         depth: usize,
     ) -> Vec<Directive> {
         let mut out = Vec::new();
-        if args.len() != 1 {
-            self.problems.push(Problem::new(
-                file,
-                line,
-                "include needs exactly one argument",
-            ));
-            return out;
-        }
-        if depth >= MAX_INCLUDE_DEPTH {
-            self.problems.push(Problem::new(
-                file,
-                line,
-                format!("include nested deeper than {MAX_INCLUDE_DEPTH}; not followed"),
-            ));
+        if !super::include_allowed(&mut self.problems, "include", file, line, args, depth) {
             return out;
         }
         let paths = match expand_include(src, prefix, &args[0]) {
