@@ -325,6 +325,38 @@ mod tests {
         assert_eq!(l.report.rejected[0].location.line, Some(8));
     }
 
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_text_never_panics(s in "(.{0,30}\n){0,6}") {
+            let _ = parse_csv(&s, Path::new("f.csv"));
+        }
+
+        #[test]
+        fn every_typed_row_is_loaded_or_rejected_with_its_line(
+            rows in proptest::collection::vec(
+                (proptest::sample::select(vec!["ip", "domain", "url", "md5", "hash", "bogus"]),
+                 "[a-f0-9.:/]{1,40}",
+                 proptest::option::of(0u16..130)),
+                0..12)
+        ) {
+            let mut text = String::from("type,value,confidence\n");
+            for (t, v, c) in &rows {
+                text.push_str(&format!("{t},{v},{}\n", c.map(|c| c.to_string()).unwrap_or_default()));
+            }
+            let l = parse_csv(&text, Path::new("f.csv")).unwrap();
+            proptest::prop_assert_eq!(l.indicators.len() + l.report.rejected.len(), rows.len());
+            for ind in &l.indicators {
+                let line: usize = ind.id.strip_prefix("f.csv:").unwrap().parse().unwrap();
+                let (_, _, c) = &rows[line - 2];
+                proptest::prop_assert!(c.is_none_or(|c| c <= 100));
+                proptest::prop_assert_eq!(ind.confidence.map(u16::from), *c);
+            }
+            for r in &l.report.rejected {
+                proptest::prop_assert!(r.location.line.is_some_and(|n| n >= 2 && n as usize <= rows.len() + 1));
+            }
+        }
+    }
+
     #[test]
     fn empty_and_comment_only_files_load_nothing() {
         assert!(load("").indicators.is_empty());

@@ -367,6 +367,45 @@ mod tests {
         assert_eq!(values("filename", "drop.exe"), None);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_text_never_panics(s in ".{0,200}") {
+            let mut report = LoadReport::new(Path::new("e.json"), Format::MispFeed);
+            let _ = parse_event(&s, Path::new("e.json"), &mut report);
+        }
+
+        #[test]
+        fn every_attribute_is_accounted_for_once(
+            attrs in proptest::collection::vec(
+                (proptest::sample::select(vec!["ip-src", "ip-dst|port", "domain", "hostname", "url", "md5", "sha256", "filename|sha1", "email-src", "AS"]),
+                 "[a-f0-9.:/|]{1,70}",
+                 proptest::option::of(proptest::bool::ANY),
+                 proptest::bool::ANY),
+                0..10)
+        ) {
+            let list: Vec<serde_json::Value> = attrs.iter().enumerate().map(|(i, (t, v, ids, deleted))| {
+                let mut a = serde_json::json!({"uuid": format!("attr-{i}"), "type": t, "value": v, "deleted": deleted});
+                if let Some(ids) = ids {
+                    a["to_ids"] = serde_json::json!(ids);
+                }
+                a
+            }).collect();
+            let doc = serde_json::json!({"Event": {"info": "p", "Attribute": list}});
+            let mut report = LoadReport::new(Path::new("e.json"), Format::MispFeed);
+            let found = parse_event(&doc.to_string(), Path::new("e.json"), &mut report).unwrap();
+            let mut ids: Vec<&str> = found.iter().map(|i| i.id.as_str()).collect();
+            ids.dedup();
+            let skipped: usize = report.skipped.values().sum();
+            proptest::prop_assert_eq!(ids.len() + skipped + report.rejected.len(), attrs.len());
+            for (i, (_, _, to_ids, deleted)) in attrs.iter().enumerate() {
+                if *deleted || *to_ids != Some(true) {
+                    let id = format!("attr-{i}");
+                    proptest::prop_assert!(!ids.contains(&id.as_str()));
+                }
+            }
+        }
+    }
+
     #[test]
     fn uuids() {
         assert!(is_uuid("5f1b3c2e-0a4d-4e6f-9b1a-2c3d4e5f6a7b"));

@@ -222,7 +222,8 @@ pub struct LoadReport {
 }
 
 impl LoadReport {
-    pub(crate) fn new(path: &Path, format: Format) -> Self {
+    /// An empty report for `path`.
+    pub fn new(path: &Path, format: Format) -> Self {
         Self {
             path: path.to_owned(),
             format,

@@ -232,6 +232,8 @@ impl UrlKey {
         let no_fragment = raw.split_once('#').map_or(raw, |(u, _)| u);
         let (scheme, rest) = match no_fragment.split_once("://") {
             Some((s, rest)) if is_scheme(s) => (Some(s.to_ascii_lowercase()), rest),
+            // `://` inside the path or query of a URL written without scheme.
+            Some((s, _)) if s.contains(['/', '?']) => (None, no_fragment),
             Some(_) => return Err(err("malformed scheme")),
             None => (None, no_fragment),
         };
@@ -517,6 +519,43 @@ mod tests {
         );
         let k = UrlKey::parse("http://evil.example").unwrap();
         assert_eq!(k.candidates().collect::<Vec<_>>(), ["evil.example/"]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn url_keys_are_fixed_points(s in "(([a-zA-Z]{1,5}://)?[a-zA-Z0-9.:@\\[\\]-]{0,20}[/?#%a-zA-Z0-9:=&.]{0,30})") {
+            if let Ok(k) = UrlKey::parse(&s) {
+                proptest::prop_assert_eq!(UrlKey::parse(k.as_str()), Ok(k.clone()), "{}", s);
+                proptest::prop_assert!(k.candidates().count() >= 1);
+            }
+        }
+
+        #[test]
+        fn domain_normalisation_is_idempotent(s in "[a-zA-Z0-9._-]{0,30}\\.?|.{0,20}") {
+            if let Ok(d) = normalize_domain(&s, 1) {
+                proptest::prop_assert_eq!(normalize_domain(&d, 1), Ok(d.clone()));
+            }
+        }
+
+        #[test]
+        fn inference_never_panics_and_agrees_with_the_typed_parsers(s in ".{0,40}") {
+            match infer(&s) {
+                Ok(IndicatorValue::Ip(n)) => proptest::prop_assert_eq!(parse_ip_or_cidr(&refang(&s)), Ok(n)),
+                Ok(IndicatorValue::Hash(a, h)) => proptest::prop_assert_eq!(normalize_hash(&refang(&s), Some(a)), Ok((a, h))),
+                Ok(IndicatorValue::Domain(d)) => proptest::prop_assert_eq!(normalize_domain(&refang(&s), 2), Ok(d)),
+                Ok(IndicatorValue::Url(u)) => proptest::prop_assert_eq!(UrlKey::parse(&refang(&s)), Ok(u)),
+                Ok(IndicatorValue::Hostname(_)) => proptest::prop_assert!(false, "never inferred"),
+                Err(_) => {}
+            }
+        }
+    }
+
+    #[test]
+    fn scheme_like_text_in_a_schemeless_path_is_not_a_scheme() {
+        assert_eq!(
+            key("evil.example/r?to=http://x"),
+            "evil.example/r?to=http://x"
+        );
     }
 
     #[test]
