@@ -11,8 +11,9 @@
 //!   `ipv4-addr`, `ipv6-addr`, `ip-src`, `ip-dst`, `cidr`), `domain` (also
 //!   `domain-name`), `hostname`, `url`, `md5`, `sha1`/`sha-1`,
 //!   `sha256`/`sha-256`, `sha512`/`sha-512`, `hash` (algorithm by length).
-//! * **One value per line**, its type inferred ([`value::infer`]). The whole
-//!   line is the value (URLs may contain commas).
+//! * **One value per line**, its type inferred ([`value::infer`]): the line
+//!   up to the first blank or tab is the value (URLs may contain commas,
+//!   never blanks), so `192.0.2.1  # scanner` carries a comment.
 //!
 //! Values may be defanged (`evil[.]example`). A bad row is rejected with its
 //! line number; the other rows still load.
@@ -66,6 +67,7 @@ pub fn parse_csv(text: &str, file: &Path) -> Result<Loaded, LoadError> {
     let mut indicators = Vec::new();
     if !is_header {
         for (line, text) in lines {
+            let text = text.split([' ', '\t']).next().unwrap_or_default();
             match value::infer(text) {
                 Ok(v) => indicators.push(Indicator::new(
                     format!("{}:{line}", default_source),
@@ -316,7 +318,7 @@ mod tests {
     #[test]
     fn single_column_lists_infer_types() {
         let l = load(
-            "# ips and more\n192.0.2.1\n\n198.51.100.0/24\nhxxp://evil[.]example/x?a=1,2\nEVIL.example\nd41d8cd98f00b204e9800998ecf8427e\n???\n",
+            "# ips and more\n192.0.2.1\n\n198.51.100.0/24 # a comment\nhxxp://evil[.]example/x?a=1,2\nEVIL.example\nd41d8cd98f00b204e9800998ecf8427e\n???\n",
         );
         let kinds: Vec<_> = l.indicators.iter().map(|i| i.kind().as_str()).collect();
         assert_eq!(kinds, ["ipv4", "ipv4", "url", "domain", "md5"]);
