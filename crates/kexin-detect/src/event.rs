@@ -119,6 +119,16 @@ fn lookup_json(
                 return Some(visit_leaf(child, visit));
             }
             let mut found = None;
+            if let Some(rest) = path.strip_prefix("*.") {
+                for child in map.values() {
+                    match lookup_json(child, rest, visit) {
+                        Some(true) => return Some(true),
+                        Some(false) => found = Some(false),
+                        None => {}
+                    }
+                }
+                return found;
+            }
             for (i, _) in path.match_indices('.') {
                 if let Some(child) = map.get(&path[..i]) {
                     match lookup_json(child, &path[i + 1..], visit) {
@@ -160,7 +170,8 @@ fn texts_json(v: &Value, buf: &mut NumBuf, visit: &mut dyn FnMut(&str) -> bool) 
 }
 
 /// JSON documents: `a.b.c` walks nested objects (a key containing dots is
-/// found too); an array anywhere on the path matches when any element does.
+/// found too), a `*` segment stands for any key (`Event.UserData.*.User`);
+/// an array anywhere on the path matches when any element does.
 impl EventFields for Value {
     fn lookup(&self, name: &str, visit: &mut dyn FnMut(FieldValue<'_>) -> bool) -> Option<bool> {
         lookup_json(self, name, visit)
@@ -252,6 +263,8 @@ mod tests {
         assert_eq!(values(&v, "n"), (Some(false), vec!["<null>".into()]));
         assert_eq!(values(&v, "missing").0, None);
         assert_eq!(values(&v, "Event.System.Nope").0, None);
+        assert_eq!(values(&v, "Event.*.EventID").1, vec!["1".to_string()]);
+        assert_eq!(values(&v, "*.k").1, vec!["x".to_string(), "y".into()]);
         assert_eq!(first_text(&v, "Event.System.EventID").as_deref(), Some("1"));
     }
 

@@ -18,8 +18,8 @@
 //!   - type: field_name_mapping    # name → path, or → list of paths (first present wins)
 //!     mapping: {EventID: Event.System.EventID, Image: [Event.EventData.Image, Event.EventData.NewProcessName]}
 //!     rule_conditions: [{type: logsource, product: windows}]
-//!   - type: field_name_prefix     # fields no earlier transformation mapped
-//!     prefix: Event.EventData.
+//!   - type: field_name_prefix     # fields no earlier transformation mapped;
+//!     prefix: [Event.EventData., Event.UserData.*.]   # several: first present wins
 //!     rule_conditions: [{type: logsource, product: windows}]
 //! ```
 //!
@@ -115,7 +115,7 @@ struct TransformationSpec {
     kind: String,
     id: Option<String>,
     mapping: Option<BTreeMap<String, OneOrMany>>,
-    prefix: Option<String>,
+    prefix: Option<OneOrMany>,
     #[serde(default)]
     rule_conditions: Vec<RuleConditionSpec>,
 }
@@ -174,7 +174,8 @@ impl LogsourceCondition {
 #[derive(Debug, Clone)]
 enum Transformation {
     Mapping(BTreeMap<String, Vec<String>>),
-    Prefix(String),
+    /// Prefixes; several give alternatives (first present wins).
+    Prefix(Vec<String>),
 }
 
 #[derive(Debug, Clone)]
@@ -289,7 +290,8 @@ impl Pipeline {
                 ),
                 "field_name_prefix" => Transformation::Prefix(
                     t.prefix
-                        .ok_or_else(|| err(format!("{at}: field_name_prefix needs 'prefix'")))?,
+                        .ok_or_else(|| err(format!("{at}: field_name_prefix needs 'prefix'")))?
+                        .into_vec(),
                 ),
                 other => {
                     return Err(err(format!(
@@ -408,8 +410,11 @@ impl Pipeline {
                         current = next;
                     }
                 }
-                Transformation::Prefix(p) if !mapped => {
-                    current = current.iter().map(|f| format!("{p}{f}")).collect();
+                Transformation::Prefix(prefixes) if !mapped => {
+                    current = current
+                        .iter()
+                        .flat_map(|f| prefixes.iter().map(move |p| format!("{p}{f}")))
+                        .collect();
                     mapped = true;
                 }
                 Transformation::Prefix(_) => {}

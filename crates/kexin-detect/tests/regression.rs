@@ -3,6 +3,12 @@
 //! All SigmaHQ rules are loaded into one engine (so routing and the
 //! prefilter are exercised as in production) and every case is checked.
 //!
+//! Expected counts: `match_count` when given; otherwise at least one match
+//! (SigmaHQ's own runner, `tests/regression_tests_runner.py`, only checks
+//! that the rule id appears in the checker's output and never reads
+//! `match_count`, so some counts in the data are stale: [`ERRATA`] lists
+//! them with the events that make the count different, and pins our count).
+//!
 //! The snapshot lists every case that cannot be run, with the reason, and
 //! the totals, so a case cannot silently drop out; any count disagreement
 //! fails the test.
@@ -13,6 +19,31 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 const DATA: &str = "../../../shared/data/sigma";
+
+/// Cases whose `match_count` contradicts the rule and the events: (rule id,
+/// our count, why). Each was checked by hand against the JSON.
+const ERRATA: &[(&str, usize, &str)] = &[
+    (
+        "0b9ad457-2554-44c1-82c2-d56a99c42377",
+        3,
+        "TargetFilename|contains '\\AppData\\Roaming\\AnyDesk\\user.conf' holds for user.conf.new (twice) and user.conf~RF2d9c20d.TMP",
+    ),
+    (
+        "8fbf3271-1ef6-4e94-8210-03c2317947f6",
+        3,
+        "TargetFilename|endswith procdump64.exe, procdump64a.exe and procdump.exe are three events (their :Zone.Identifier streams do not match)",
+    ),
+    (
+        "45e112d0-7759-4c2a-aa36-9f8fb79d3393",
+        3,
+        "three ZoneMap\\Domains values (https, http, *) set to DWORD (0x00000002), none filtered",
+    ),
+    (
+        "c7dcacd0-cc59-4004-b0a4-1d6cdebe6f3e",
+        2,
+        "AutoShareServer and AutoShareWks are both set to DWORD (0x00000000)",
+    ),
+];
 
 #[derive(Deserialize)]
 struct Info {
@@ -87,6 +118,7 @@ fn sigmahq_regression_data() {
     let mut not_run: Vec<String> = Vec::new();
     let mut mismatches: Vec<String> = Vec::new();
     let mut agreed = 0usize;
+    let mut errata: Vec<String> = Vec::new();
     let mut scratch = Scratch::new();
     for info_path in &infos {
         let rel = info_path
@@ -145,10 +177,23 @@ fn sigmahq_regression_data() {
                     engine.evaluate_json(ev, &mut scratch, &mut out);
                 }
                 let got = out.iter().filter(|m| m.rule_index == index).count();
-                let want = t.match_count.unwrap_or(1);
-                if got == want {
+                let erratum = ERRATA.iter().find(|(id, _, _)| *id == rule.id);
+                let ok = match (erratum, t.match_count) {
+                    (Some((_, ours, why)), Some(stated)) => {
+                        errata.push(format!(
+                            "{case}: match_count {stated} in info.yml, {ours} by the rule: {why}"
+                        ));
+                        got == *ours
+                    }
+                    (_, Some(want)) => got == want,
+                    (_, None) => got >= 1,
+                };
+                if ok {
                     agreed += 1;
                 } else {
+                    let want = t
+                        .match_count
+                        .map_or("at least 1".to_string(), |c| c.to_string());
                     mismatches.push(format!(
                         "{case} ({rule_file}): expected {want} matches in {} events, got {got}",
                         evs.len()
@@ -158,11 +203,13 @@ fn sigmahq_regression_data() {
         }
     }
     let summary = format!(
-        "info.yml files: {}\ncases agreeing: {agreed}\ncases disagreeing: {}\ncases not run: {}\n\n{}",
+        "info.yml files: {}\ncases agreeing: {agreed} (of which with a stale match_count: {})\ncases disagreeing: {}\ncases not run: {}\n\nnot run:\n{}\n\nstale match_count:\n{}",
         infos.len(),
+        errata.len(),
         mismatches.len(),
         not_run.len(),
-        not_run.join("\n")
+        not_run.join("\n"),
+        errata.join("\n")
     );
     assert!(
         mismatches.is_empty(),
