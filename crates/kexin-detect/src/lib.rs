@@ -112,6 +112,7 @@
 mod compile;
 mod engine;
 pub mod event;
+pub mod finding;
 mod matcher;
 pub mod pipeline;
 

@@ -108,6 +108,11 @@ pub enum Command {
     /// Import the advisories that patch checks match installed packages against.
     #[command(subcommand)]
     Vulndb(crate::scan_cmd::VulndbCmd),
+    /// Run Sigma rules and threat intelligence over log streams (files or standard input). Exit code 0: nothing found; 4: matches.
+    Detect(crate::detect_cmd::DetectArgs),
+    /// Check Sigma rule files.
+    #[command(subcommand)]
+    Rules(crate::detect_cmd::RulesCmd),
     /// Assess a target against a standard: answers, evidence, level reached, review and sign-off.
     #[command(subcommand)]
     Assess(crate::assess_cmd::AssessCmd),

@@ -199,7 +199,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let data = cli.global.data.clone();
     let is_report = matches!(
         &cli.command,
-        Command::Assess(crate::assess_cmd::AssessCmd::Report { .. }) | Command::Scan(_)
+        Command::Assess(crate::assess_cmd::AssessCmd::Report { .. })
+            | Command::Scan(_)
+            | Command::Detect(_)
     );
     let format = match cli.global.format() {
         Ok(f) => f,
@@ -220,6 +222,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             return crate::scan_cmd::run(cmd, format, cli.global.format_arg, &data);
         }
         Command::Vulndb(cmd) => return crate::scan_cmd::run_vulndb(cmd, format, &data),
+        Command::Detect(args) => return crate::detect_cmd::run_detect(args, cli.global.format_arg),
+        Command::Rules(cmd) => return crate::detect_cmd::run_rules(cmd, format),
         Command::Config(cmd) => {
             let config = load_config(&cli)?;
             match cmd {

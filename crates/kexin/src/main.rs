@@ -8,6 +8,7 @@ mod assess_cmd;
 mod catalog_cmd;
 mod cli;
 mod commands;
+mod detect_cmd;
 mod output;
 mod scan_cmd;
 
