@@ -4,7 +4,8 @@
 //!
 //! | kind | structure | cost per observable |
 //! |---|---|---|
-//! | IP addresses and networks | `prefix_trie::JointPrefixMap` (multi-bit trie, IPv4 and IPv6) | one walk down ≤ 7 (v4) / 26 (v6) nodes, yielding every covering network |
+//! | IP addresses | hash map of addresses | one lookup |
+//! | IP networks | `prefix_trie::JointPrefixMap` (multi-bit trie, IPv4 and IPv6) | a longest-prefix walk down ≤ 7 (v4) / 26 (v6) nodes; only when it finds something, a second walk collecting every covering network |
 //! | domains, host names | hash map of names; an observed name is looked up with each of its label suffixes (`a.b.evil.com`, `b.evil.com`, `evil.com`, `com`) | one lookup per label |
 //! | URLs | hash map of [`UrlKey`]s; an observed URL is looked up by its [`UrlKey::candidates`] | one lookup per path segment + 2 |
 //! | hashes | one hash map per algorithm | one lookup |
@@ -32,7 +33,10 @@ type Ids = Vec<u32>;
 #[derive(Debug, Default)]
 pub struct IntelSet {
     indicators: Vec<Indicator>,
-    ips: JointPrefixMap<IpNet, Ids>,
+    /// Single addresses (/32, /128): most feeds are mostly these, and a hash
+    /// lookup is cheaper than a trie walk.
+    hosts: HashMap<IpAddr, Ids>,
+    networks: JointPrefixMap<IpNet, Ids>,
     /// name → (indicator, matches subdomains too)
     domains: HashMap<String, Vec<(u32, bool)>>,
     urls: HashMap<String, Ids>,
@@ -76,10 +80,13 @@ impl IntelSet {
     pub fn insert(&mut self, indicator: Indicator) {
         let id = u32::try_from(self.indicators.len()).expect("fewer than 2^32 indicators");
         match &indicator.value {
-            IndicatorValue::Ip(net) => match self.ips.get_mut(net) {
+            IndicatorValue::Ip(net) if net.prefix_len() == net.max_prefix_len() => {
+                self.hosts.entry(net.addr()).or_default().push(id);
+            }
+            IndicatorValue::Ip(net) => match self.networks.get_mut(net) {
                 Some(ids) => ids.push(id),
                 None => {
-                    self.ips.insert(*net, vec![id]);
+                    self.networks.insert(*net, vec![id]);
                 }
             },
             IndicatorValue::Domain(d) => {
@@ -129,9 +136,21 @@ impl IntelSet {
         ip: IpAddr,
         at: OffsetDateTime,
     ) -> impl Iterator<Item = &Indicator> + '_ {
-        self.ips
-            .cover(&IpNet::from(ip.to_canonical()))
-            .flat_map(move |(_, ids)| self.resolve(ids, at))
+        let ip = ip.to_canonical();
+        let host = IpNet::from(ip);
+        // The cover iterator allocates; most addresses are in no network, and
+        // the longest-prefix walk tells that without allocating.
+        let networks = self
+            .networks
+            .get_lpm(&host)
+            .is_some()
+            .then(|| self.networks.cover(&host))
+            .into_iter()
+            .flatten()
+            .map(|(_, ids)| ids);
+        networks
+            .chain(self.hosts.get(&ip))
+            .flat_map(move |ids| self.resolve(ids, at))
     }
 
     /// The active indicator with the most specific network containing `ip`
