@@ -2,7 +2,8 @@
 //! anchor that only splits each line into words (the floor of touching every
 //! byte once).
 //!
-//! `cargo bench -p kexin-logs --bench sshd`
+//! `cargo bench -p kexin-logs --bench sshd`; the `json` group measures plain
+//! JSON lines, where vendor-shape autodetection must stay cheap.
 
 use std::hint::black_box;
 
@@ -71,5 +72,46 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+/// Plain application JSON lines (no vendor shape matches): the cost the shape
+/// autodetection adds to the passthrough path, beside the bare serde_json parse.
+fn json_lines() -> Vec<String> {
+    (0..4096)
+        .map(|i: u32| {
+            format!(
+                r#"{{"ts":"2024-03-09T12:{:02}:{:02}Z","host":{{"name":"app-{}"}},"level":"info","message":"request {} served","http":{{"status":200,"path":"/api/v1/items/{}","bytes":{}}},"user":"u{}"}}"#,
+                i / 60 % 60,
+                i % 60,
+                i % 7,
+                i,
+                i,
+                i * 13 % 9000,
+                i % 50
+            )
+        })
+        .collect()
+}
+
+fn bench_json(c: &mut Criterion) {
+    let lines = json_lines();
+    let norm = Normalizer::new(datetime!(2024-03-10 12:00:00 UTC));
+    let mut g = c.benchmark_group("json");
+    g.throughput(Throughput::Elements(lines.len() as u64));
+    g.bench_function("anchor: serde_json::from_slice::<Value> only", |b| {
+        b.iter(|| {
+            for l in &lines {
+                black_box(serde_json::from_slice::<serde_json::Value>(l.as_bytes()).unwrap());
+            }
+        })
+    });
+    g.bench_function("Normalizer::json_line (plain JSON, owned Event)", |b| {
+        b.iter(|| {
+            for l in &lines {
+                black_box(norm.json_line(l.as_bytes()).unwrap());
+            }
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench, bench_json);
 criterion_main!(benches);

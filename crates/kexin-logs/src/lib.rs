@@ -102,6 +102,7 @@
 //! assert_eq!(ev.field("SourceIp"), Some("198.51.100.23"));
 //! ```
 
+pub mod audit;
 pub mod auth;
 pub mod error;
 pub mod event;
@@ -112,6 +113,7 @@ pub mod syslog;
 
 use time::OffsetDateTime;
 
+pub use audit::{AuditJoiner, AuditRecord, JoinConfig, parse_audit_record};
 pub use auth::{AuthEvent, AuthKind, parse_auth};
 pub use error::{ErrorKind, ParseError};
 pub use event::{Event, Logsource, Ocsf, OcsfClass, SourceFormat, Status};
@@ -155,15 +157,39 @@ impl Normalizer {
     }
 
     /// One line of any supported kind: a line starting with `{` is JSON (a
-    /// CloudTrail `Records` document yields all its records), anything else is
-    /// syslog. Appends to `out` and returns how many events were added.
+    /// CloudTrail `Records` document yields all its records), a raw audit
+    /// record or one carried in syslog becomes a single-record event (use
+    /// [`line_joining`](Self::line_joining) to join the records of one audit
+    /// event), anything else is syslog. Appends to `out` and returns how many
+    /// events were added.
     pub fn line(&self, line: &[u8], out: &mut Vec<Event>) -> Result<usize, ParseError> {
+        self.line_inner(line, None, out)
+    }
+
+    /// Like [`line`](Self::line), but audit records go through `joiner`, which
+    /// emits one event per audit event once it is complete (call
+    /// [`AuditJoiner::finish`] at the end of the input).
+    pub fn line_joining(
+        &self,
+        line: &[u8],
+        joiner: &mut AuditJoiner,
+        out: &mut Vec<Event>,
+    ) -> Result<usize, ParseError> {
+        self.line_inner(line, Some(joiner), out)
+    }
+
+    fn line_inner(
+        &self,
+        line: &[u8],
+        joiner: Option<&mut AuditJoiner>,
+        out: &mut Vec<Event>,
+    ) -> Result<usize, ParseError> {
         let start = line
             .iter()
             .position(|b| !b.is_ascii_whitespace())
             .unwrap_or(line.len());
         if line.get(start) == Some(&b'{') {
-            match json::event_from_json_line(line) {
+            return match json::event_from_json_line(line) {
                 Ok(ev) => {
                     out.push(ev);
                     Ok(1)
@@ -178,11 +204,32 @@ impl Normalizer {
                     Ok(n)
                 }
                 Err(e) => Err(e),
-            }
-        } else {
-            out.push(self.syslog(line)?);
-            Ok(1)
+            };
         }
+        let (record_text, host) = if audit::is_raw_audit_line(line) {
+            let text = std::str::from_utf8(line)
+                .map_err(|e| ParseError::new(e.valid_up_to(), ErrorKind::BadUtf8))?;
+            (text, None)
+        } else {
+            let m = parse_syslog(line, self.reference)?;
+            match audit::audit_in_syslog(&m) {
+                Some(text) => (text, m.hostname),
+                None => {
+                    out.push(normalize::event_from_syslog(line, &m));
+                    return Ok(1);
+                }
+            }
+        };
+        let at = audit::offset_in(line, record_text);
+        let record = audit::parse_audit_str(record_text)
+            .map_err(|e| ParseError::new(at + e.offset, e.kind))?;
+        let raw = String::from_utf8_lossy(line);
+        let before = out.len();
+        match joiner {
+            Some(j) => j.push(&record, &raw, host, out),
+            None => out.push(audit::event_from_record(&record, &raw, host)),
+        }
+        Ok(out.len() - before)
     }
 
     /// Syslog messages in an RFC 6587 octet-counted buffer. Frame errors stop the
