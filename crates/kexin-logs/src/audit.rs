@@ -803,6 +803,9 @@ fn build_event(mut p: Pending) -> Event {
             .and_then(|(a, n)| syscall_name(a, n));
         if let Some(name) = name {
             fields.insert(Cow::Borrowed("SYSCALL"), name.to_owned());
+            if types.contains(&"SYSCALL") {
+                fields.insert(Cow::Borrowed("SYSCALL.SYSCALL"), name.to_owned());
+            }
         }
     }
     if let Some(saddr) = fields.get("saddr").cloned() {
