@@ -104,6 +104,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod cloud;
 pub mod error;
 pub mod event;
 pub mod json;
