@@ -149,7 +149,7 @@ fn is_execve_arg(key: &str) -> bool {
 }
 
 fn is_hex(s: &str) -> bool {
-    !s.is_empty() && s.len() % 2 == 0 && s.bytes().all(|b| b.is_ascii_hexdigit())
+    !s.is_empty() && s.len().is_multiple_of(2) && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// Decodes an even-length hex string; `None` if it is not one.
@@ -382,7 +382,7 @@ pub fn parse_audit_str(s: &str) -> Result<AuditRecord<'_>, ParseError> {
 fn parse_stamp(s: &str) -> Option<AuditStamp> {
     let (time, serial) = s.split_once(':')?;
     let (secs, millis) = time.split_once('.')?;
-    let digits = |t: &str| !t.is_empty() && t.len() <= 19 && t.bytes().all(|b| b.is_ascii_digit());
+    let digits = |t: &str| !t.is_empty() && t.len() <= 20 && t.bytes().all(|b| b.is_ascii_digit());
     if !digits(secs) || !digits(millis) || millis.len() > 3 || !digits(serial) {
         return None;
     }
@@ -604,10 +604,10 @@ impl AuditJoiner {
                 group.dropped += 1;
             }
         }
-        if record.record_type == "EOE" || (found.is_none() && record.is_standalone()) {
-            if let Some(p) = self.pending.remove(idx) {
-                out.push(build_event(p));
-            }
+        if (record.record_type == "EOE" || (found.is_none() && record.is_standalone()))
+            && let Some(p) = self.pending.remove(idx)
+        {
+            out.push(build_event(p));
         }
     }
 
@@ -630,13 +630,13 @@ fn add_record(group: &mut Pending, record: &AuditRecord<'_>, raw: &str) {
         };
         (f.key.to_owned(), value)
     });
-    if record.record_type == "EXECVE" {
-        if let Some(prev) = group.records.iter_mut().find(|r| r.record_type == "EXECVE") {
-            prev.fields.extend(fields);
-            prev.raw.push('\n');
-            prev.raw.push_str(raw.trim_end_matches(['\n', '\r']));
-            return;
-        }
+    if record.record_type == "EXECVE"
+        && let Some(prev) = group.records.iter_mut().find(|r| r.record_type == "EXECVE")
+    {
+        prev.fields.extend(fields);
+        prev.raw.push('\n');
+        prev.raw.push_str(raw.trim_end_matches(['\n', '\r']));
+        return;
     }
     group.records.push(OwnedRecord {
         record_type: record.record_type.to_owned(),
@@ -808,15 +808,16 @@ fn build_event(mut p: Pending) -> Event {
             }
         }
     }
-    if let Some(saddr) = fields.get("saddr").cloned() {
-        if let Some((family, addr, port)) = decode_sockaddr(&saddr) {
-            fields.insert(Cow::Borrowed("saddr_fam"), family.to_owned());
-            fields.insert(Cow::Borrowed("laddr"), addr);
-            if let Some(port) = port {
-                fields.insert(Cow::Borrowed("lport"), port.to_string());
-            }
+    if let Some(saddr) = fields.get("saddr").cloned()
+        && let Some((family, addr, port)) = decode_sockaddr(&saddr)
+    {
+        fields.insert(Cow::Borrowed("saddr_fam"), family.to_owned());
+        fields.insert(Cow::Borrowed("laddr"), addr);
+        if let Some(port) = port {
+            fields.insert(Cow::Borrowed("lport"), port.to_string());
         }
     }
+
     let cmd_line = execve_idx.and_then(|i| {
         let r = &p.records[i];
         let argc: usize = r

