@@ -120,7 +120,6 @@ impl AuditRecord<'_> {
             "SOFTWARE_",
         ];
         PREFIXES.iter().any(|p| self.record_type.starts_with(p))
-            || self.record_type == "LOGIN" && self.get("pid").is_none()
     }
 }
 
@@ -130,7 +129,7 @@ fn is_encoded_key(record_type: &str, key: &str) -> bool {
     match key {
         "name" | "cwd" | "comm" | "exe" | "path" | "proctitle" | "acct" | "cmd" | "data"
         | "new-name" | "old-name" | "root_dir" | "key" | "new-disk" | "old-disk" | "vm"
-        | "ocomm" | "watch" | "file" | "dir" | "grp" | "new_group" | "id" | "new-chardev"
+        | "ocomm" | "watch" | "file" | "dir" | "grp" | "new_group" | "new-chardev"
         | "old-chardev" | "new-fs" | "old-fs" | "new-net" | "old-net" | "device" | "sw" => true,
         _ if record_type == "EXECVE" => is_execve_arg(key),
         _ => false,
@@ -1011,7 +1010,7 @@ fn audit_ocsf(
                 (1, "Logon")
             };
             let mut o = with_status(Ocsf::new(OcsfClass::Authentication, id, name));
-            o.user = named(get("acct").or(get("ACCT")), get("id"));
+            o.user = named(get("acct").or(get("ID")), get("id"));
             o.actor = actor;
             let addr = get("addr");
             let hostname = get("hostname").filter(|h| Some(*h) != addr);
@@ -1037,7 +1036,7 @@ fn audit_ocsf(
                 _ => (99, "Other"),
             };
             let mut o = with_status(Ocsf::new(OcsfClass::AccountChange, id, name));
-            o.user = named(get("acct").or(get("ACCT")), get("id"));
+            o.user = named(get("acct").or(get("ID")), get("id"));
             o.actor = actor;
             o.status_detail = get("op").map(str::to_owned);
             Some(o)
