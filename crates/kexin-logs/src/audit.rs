@@ -393,8 +393,9 @@ fn parse_stamp(s: &str) -> Option<AuditStamp> {
     })
 }
 
-/// `key=value` pairs separated by spaces; words without `=` (AVC's
-/// `denied  { read }`) are skipped. `msg='…'` is expanded in place.
+/// `key=value` pairs separated by spaces; words without `=` before the first
+/// pair (AVC's `denied  { read } for`) are skipped, after a bare value they
+/// continue it. `msg='…'` is expanded in place.
 fn parse_fields<'a>(
     s: &'a str,
     base: usize,
@@ -433,7 +434,17 @@ fn parse_fields<'a>(
                 i = v + 1 + close + 1;
             }
             _ => {
-                let end = s[v..].find(' ').map_or(s.len(), |e| v + e);
+                let mut end = s[v..].find(' ').map_or(s.len(), |e| v + e);
+                // A bare value runs on over words without `=`: userspace
+                // messages write `op=adding user acct=…`.
+                while end < s.len() {
+                    let next = end + (s.len() - end - s[end..].trim_start_matches(' ').len());
+                    let word_end = s[next..].find(' ').map_or(s.len(), |e| next + e);
+                    if next == word_end || s[next..word_end].contains(['=', '"', '\'']) {
+                        break;
+                    }
+                    end = word_end;
+                }
                 out.push(AuditField {
                     key,
                     raw: AuditValue::Bare(&s[v..end]),

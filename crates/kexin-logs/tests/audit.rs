@@ -189,8 +189,16 @@ fn userspace_records_are_events_on_their_own() {
     assert_eq!(o.user.as_ref().unwrap().name.as_deref(), Some("root"));
     assert_eq!(o.status_detail.as_deref(), Some("PAM:authentication"));
     let login = evs[1].ocsf.as_ref().unwrap();
-    assert_eq!(login.user.as_ref().unwrap().uid.as_deref(), Some("1001"), "id= is a number, not hex");
-    assert_eq!(login.user.as_ref().unwrap().name.as_deref(), Some("alice"), "enriched ID");
+    assert_eq!(
+        login.user.as_ref().unwrap().uid.as_deref(),
+        Some("1001"),
+        "id= is a number, not hex"
+    );
+    assert_eq!(
+        login.user.as_ref().unwrap().name.as_deref(),
+        Some("alice"),
+        "enriched ID"
+    );
     assert_eq!(
         login.src_endpoint.as_ref().unwrap().ip.as_deref(),
         Some("203.0.113.9")
@@ -201,6 +209,7 @@ fn userspace_records_are_events_on_their_own() {
         add.user.as_ref().unwrap().name.as_deref(),
         Some("svc-backup")
     );
+    assert_eq!(evs[2].field("op"), Some("adding user"));
     assert_eq!(
         (evs[3].field("type"), evs[3].field("unit")),
         (Some("SERVICE_STOP"), Some("ufw"))
