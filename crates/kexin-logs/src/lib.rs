@@ -29,16 +29,30 @@
 //!    `pam_faillock`, …) and shadow-utils messages (useradd, groupadd, usermod,
 //!    userdel, passwd, chpasswd) from APP-NAME + MSG into an [`AuthEvent`] whose
 //!    fields all borrow from MSG.
-//! 3. [`normalize`] / [`json`] — build the owned [`Event`]: logsource, OCSF
+//! 3. [`audit`] — [`parse_audit_record`] reads one Linux audit record
+//!    (`type=SYSCALL msg=audit(1709971200.123:8412): key=value …`, the kernel's
+//!    numeric `type=1300 audit(…)` form, `node=` prefixes, the `\x1d` enriched
+//!    section, a userspace record's nested `msg='…'`) zero-copy; values are
+//!    decoded from auditd's hex encoding on demand ([`audit::AuditField::value`]).
+//!    [`AuditJoiner`] joins the records of one kernel event (same stamp: SYSCALL,
+//!    EXECVE, CWD, PATH…, PROCTITLE) into one [`Event`], emitted on `EOE`, after
+//!    a grace window, when its bounded buffer is full, or at the end; records
+//!    carried in syslog (`audispd`, `audisp-syslog`, `audit`, `kernel: audit:`)
+//!    join the same way.
+//! 4. [`normalize`] / [`json`] / [`cloud`] — build the owned [`Event`]: logsource, OCSF
 //!    mapping, field map. JSON lines are passed through with flattened dotted keys
 //!    and an autodetected timestamp ([`json::TIMESTAMP_KEYS`]); CloudTrail records
 //!    (a `Records` document or one record per line) and Kubernetes audit events
-//!    (`product: kubernetes, service: audit`) become API Activity; JSON
+//!    (`product: kubernetes, service: audit`) become API Activity; GCP Cloud
+//!    Audit Logs, Okta System Log events and the Azure Activity Log, Entra ID
+//!    sign-in and audit logs are recognised by a few key lookups
+//!    ([`cloud::detect`]); JSON
 //!    connection records (anything with a source and a destination IP under a
 //!    generic, ECS, Zeek `conn.log` or AWS VPC flow log key) become Network
 //!    Activity with `category: network_connection`.
-//! 4. [`stream`] — [`normalize_reader`] reads lines with one reused buffer,
-//!    counts malformed lines and quotes the first few, never stopping the stream.
+//! 5. [`stream`] — [`normalize_reader`] reads lines with one reused buffer,
+//!    joins audit records, counts malformed lines and quotes the first few,
+//!    never stopping the stream.
 //!
 //! [`Normalizer`] ties these together for callers that only want events.
 //!
@@ -65,8 +79,11 @@
 //! `guacamole`, `auth` (su, shadow-utils, login, PAM messages of other programs)
 //! and otherwise `syslog`. sshd and sudo lines also live in auth.log; an engine
 //! that wants `service: auth` rules to see them should treat `sshd`/`sudo` as
-//! sub-services of `auth`. CloudTrail is `product: aws, service: cloudtrail`,
-//! Kubernetes audit `product: kubernetes, service: audit`.
+//! sub-services of `auth`. Audit records are `product: linux, service: auditd`.
+//! CloudTrail is `product: aws, service: cloudtrail`, Kubernetes audit
+//! `product: kubernetes, service: audit`, GCP audit logs `product: gcp,
+//! service: gcp.audit`, Okta `product: okta, service: okta`, and Azure
+//! `product: azure` with `service: activitylogs`, `signinlogs` or `auditlogs`.
 //! JSON lines get an empty logsource (the caller knows what the file is), except
 //! connection records (`category: network_connection`).
 //!
@@ -86,7 +103,47 @@
 //! `DestinationPort` and `Protocol` next to their own keys.
 //! JSON and CloudTrail keep their own keys, flattened with dots
 //! (`userIdentity.arn`, `requestParameters.bucketName`), which is what Sigma's
-//! cloud rules use.
+//! cloud rules use. GCP, Okta and Azure records also enter arrays of objects
+//! (element `i` under `key.<i>.…`, the first element also without the index:
+//! Okta's `target.displayName`, Azure's
+//! `TargetResources.ModifiedProperties.NewValue`) and add the names SigmaHQ's
+//! rules use where the export spells them differently (`gcp.audit.method_name`;
+//! Azure's Log Analytics columns `OperationNameValue`, `CategoryValue`,
+//! `ResourceProviderValue`, `ResultType`, `ResultDescription`, `Status`,
+//! `OperationName`, `Category`, `LoggedByService`, `Initiatedby`, `Target`, …);
+//! an alias never overwrites a key the record has.
+//!
+//! ### Audit events
+//!
+//! A joined audit event keeps auditd's own keys, which is what SigmaHQ's
+//! `linux/auditd` rules test, in two forms:
+//!
+//! * **Qualified** — every record under its type: `SYSCALL.exe`, `EXECVE.a0`,
+//!   `CWD.cwd`, `PROCTITLE.proctitle`; the second and later records of one type
+//!   under `PATH.1.name`, `PATH.2.name`. [`audit::record_views`] gives one view
+//!   per record, where `type` is the record type: Sigma's auditd selections
+//!   test one record each (`type: EXECVE` with `a0`/`a1`, `type: PATH` with
+//!   `name` and `nametype`, `type: SYSCALL` with `exe`, `SYSCALL`, `key`), so an
+//!   evaluator tests such a selection against every view of the event.
+//! * **Unqualified** — one flat view for selections without `type` (`key:
+//!   susp_activity`): EXECVE's decoded argv `a0…aN` win over SYSCALL's
+//!   registers, then the SYSCALL record, the first PATH that is not a
+//!   `PARENT`, and the rest in arrival order. `type` is `SYSCALL` when the
+//!   event has one, else the first record's type; `record_types` lists them
+//!   all (`SYSCALL EXECVE CWD PATH PATH PROCTITLE`), `serial` is the stamp's
+//!   serial.
+//!
+//! Enriched fields keep auditd's upper-case names (`SYSCALL=execve`,
+//! `AUID="alice"`); raw logs get `SYSCALL` from the x86_64/aarch64 syscall
+//! tables. Long EXECVE arguments (`a2_len`, `a2[0]`, `a2[1]`) and EXECVE
+//! continuation records are joined; `saddr` adds `saddr_fam`, `laddr` and
+//! `lport`; `CommandLine` is the argv joined by spaces (or the proctitle).
+//! OCSF: `execve`/`execveat` → Process Activity (Launch), `connect`/`accept`
+//! with a socket address → Network Activity, `USER_AUTH`/`USER_LOGIN`/
+//! `USER_START`/`USER_ERR` → Authentication Logon (`USER_END`/`USER_LOGOUT`
+//! Logoff), `ADD_USER`/`DEL_USER`/`USER_CHAUTHTOK`/`USER_MGMT`/`ACCT_LOCK`/
+//! `ACCT_UNLOCK` → Account Change, `ADD_GROUP`/`DEL_GROUP`/`GRP_MGMT` → Group
+//! Management.
 //!
 //! ```
 //! use kexin_logs::Normalizer;
