@@ -122,6 +122,85 @@ fn apply(line: &mut Vec<u8>, m: &Mutation) {
     }
 }
 
+/// JSON values built from the keys and values the vendor shapes look at, so
+/// detection and mapping see every type in every position.
+fn vendor_json() -> impl Strategy<Value = serde_json::Value> {
+    use serde_json::Value;
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        prop::sample::select(vec![
+            "type.googleapis.com/google.cloud.audit.AuditLog",
+            "SignInLogs",
+            "AuditLogs",
+            "Administrative",
+            "AzureActivity",
+            "user.session.start",
+            "user.authentication.sso",
+            "0",
+            "50126",
+            "Success",
+            "Failed",
+            "FAILURE",
+            "Add",
+            "a/b/write",
+            "/subscriptions/x",
+            "2024-03-09T14:02:11Z",
+            "",
+        ])
+        .prop_map(Value::from),
+    ];
+    let keys = prop::sample::select(vec![
+        "protoPayload",
+        "@type",
+        "data",
+        "methodName",
+        "serviceName",
+        "status",
+        "code",
+        "authenticationInfo",
+        "principalEmail",
+        "resource",
+        "labels",
+        "eventType",
+        "actor",
+        "uuid",
+        "published",
+        "outcome",
+        "result",
+        "target",
+        "displayName",
+        "category",
+        "Type",
+        "operationName",
+        "value",
+        "resourceId",
+        "caller",
+        "properties",
+        "targetResources",
+        "modifiedProperties",
+        "newValue",
+        "activityDisplayName",
+        "loggedByService",
+        "userPrincipalName",
+        "appDisplayName",
+        "resultType",
+        "time",
+        "operationType",
+        "initiatedBy",
+        "user",
+    ]);
+    leaf.prop_recursive(4, 48, 6, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::btree_map(keys.clone(), inner, 0..6).prop_map(|m| Value::Object(
+                m.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+            )),
+        ]
+    })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 2000, failure_persistence: None, ..ProptestConfig::default() })]
 
@@ -198,6 +277,20 @@ proptest! {
         prop_assert_eq!(r.get("a0").map(|v| v.into_owned()), Some(quoted.clone()));
         prop_assert_eq!(r.get("a1").map(|v| v.into_owned()), Some(text.clone()));
         prop_assert_eq!((r.stamp.seconds, r.stamp.millis, r.stamp.serial), (secs, ms, serial));
+    }
+
+    #[test]
+    fn vendor_shapes_never_panic(v in vendor_json()) {
+        let line = v.to_string();
+        let n = Normalizer::new(REF);
+        let _ = n.json_line(line.as_bytes());
+        if let serde_json::Value::Object(m) = &v {
+            if let Some(shape) = kexin_logs::cloud::detect(m) {
+                let e = kexin_logs::cloud::event_from_shape(shape, m, line.clone());
+                prop_assert!(e.ocsf.is_some());
+                prop_assert!(e.logsource.product.is_some());
+            }
+        }
     }
 
     #[test]
