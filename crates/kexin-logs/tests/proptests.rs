@@ -284,12 +284,12 @@ proptest! {
         let line = v.to_string();
         let n = Normalizer::new(REF);
         let _ = n.json_line(line.as_bytes());
-        if let serde_json::Value::Object(m) = &v {
-            if let Some(shape) = kexin_logs::cloud::detect(m) {
-                let e = kexin_logs::cloud::event_from_shape(shape, m, line.clone());
-                prop_assert!(e.ocsf.is_some());
-                prop_assert!(e.logsource.product.is_some());
-            }
+        if let serde_json::Value::Object(m) = &v
+            && let Some(shape) = kexin_logs::cloud::detect(m)
+        {
+            let e = kexin_logs::cloud::event_from_shape(shape, m, line.clone());
+            prop_assert!(e.ocsf.is_some());
+            prop_assert!(e.logsource.product.is_some());
         }
     }
 
