@@ -236,6 +236,24 @@ fn gcp_audit(m: &Map<String, Value>, mut fields: Fields, raw: String) -> Event {
         "gcp.audit.method_name",
         &["protoPayload.methodName"],
     );
+    // Some SigmaHQ rules are written for entries delivered through Pub/Sub
+    // (`data.protoPayload.methodName`); give direct exports the same names.
+    for (name, source) in [
+        ("data.protoPayload.methodName", "protoPayload.methodName"),
+        ("data.protoPayload.serviceName", "protoPayload.serviceName"),
+        (
+            "data.protoPayload.authorizationInfo.permission",
+            "protoPayload.authorizationInfo.permission",
+        ),
+        (
+            "data.protoPayload.authorizationInfo.granted",
+            "protoPayload.authorizationInfo.granted",
+        ),
+        ("data.protoPayload.resource.type", "resource.type"),
+        ("data.protoPayload.logName", "logName"),
+    ] {
+        alias(&mut fields, name, &[source]);
+    }
     alias(
         &mut fields,
         "gcp.audit.service_name",
@@ -609,6 +627,53 @@ fn azure_signin(m: &Map<String, Value>, mut fields: Fields, raw: String) -> Even
     )
 }
 
+/// Entra audit records carry key/value lists: `additionalDetails`
+/// (`{key, value}`) and the `modifiedProperties` of each target
+/// (`{displayName, oldValue, newValue}`). Sigma rules name their entries
+/// directly (`additionalDetails.additionalInfo`,
+/// `ConsentContext.IsAdminConsent`), so each becomes a field: the additional
+/// detail under `additionalDetails.<key>` (also with a lower-case first letter),
+/// the modified property under its display name with the new value (JSON
+/// string quotes removed).
+fn named_pairs(m: &Map<String, Value>, fields: &mut Fields) {
+    let body = m.get("properties").and_then(Value::as_object).unwrap_or(m);
+    let items = |key: &str| {
+        body.get(key)
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    };
+    let mut put = |name: String, value: &str| {
+        fields
+            .entry(Cow::Owned(name))
+            .or_insert_with(|| value.to_owned());
+    };
+    for d in items("additionalDetails") {
+        if let (Some(k), Some(v)) = (
+            d.get("key").and_then(Value::as_str),
+            d.get("value").and_then(Value::as_str),
+        ) {
+            let mut lower = k.to_owned();
+            if let Some(first) = lower.get_mut(..1) {
+                first.make_ascii_lowercase();
+            }
+            put(format!("additionalDetails.{k}"), v);
+            put(format!("additionalDetails.{lower}"), v);
+        }
+    }
+    for t in items("targetResources") {
+        let props = t.get("modifiedProperties").and_then(Value::as_array);
+        for p in props.map(Vec::as_slice).unwrap_or_default() {
+            if let (Some(k), Some(v)) = (
+                p.get("displayName").and_then(Value::as_str),
+                p.get("newValue").and_then(Value::as_str),
+            ) {
+                put(k.to_owned(), v.trim().trim_matches('"'));
+            }
+        }
+    }
+}
+
 fn azure_audit(m: &Map<String, Value>, mut fields: Fields, raw: String) -> Event {
     const NAMES: &[(&str, &[&str])] = &[
         (
@@ -697,10 +762,31 @@ fn azure_audit(m: &Map<String, Value>, mut fields: Fields, raw: String) -> Event
                 "operationName",
             ],
         ),
+        (
+            "ActivityType",
+            &[
+                "properties.activityDisplayName",
+                "activityDisplayName",
+                "operationName",
+            ],
+        ),
+        (
+            "activityType",
+            &[
+                "properties.activityDisplayName",
+                "activityDisplayName",
+                "operationName",
+            ],
+        ),
+        (
+            "failure_status_reason",
+            &["properties.resultReason", "resultReason"],
+        ),
     ];
     for (name, sources) in NAMES {
         alias(&mut fields, name, sources);
     }
+    named_pairs(m, &mut fields);
     let op = get(&fields, &["ActivityDisplayName"])
         .unwrap_or("")
         .to_owned();

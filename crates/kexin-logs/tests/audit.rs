@@ -3,6 +3,10 @@
 //! written after the formats in the Linux Audit documentation and auditd's
 //! `audit.log` output.
 
+mod common;
+
+use std::collections::BTreeSet;
+
 use kexin_logs::audit::{AuditJoiner, JoinConfig, record_views};
 use kexin_logs::{Event, Normalizer, OcsfClass, SourceFormat, Status, normalize_reader};
 use time::macros::datetime;
@@ -40,6 +44,11 @@ const LONG_ARGUMENT: &str = "type=SYSCALL msg=audit(1709971700.000:8460): arch=c
 type=EXECVE msg=audit(1709971700.000:8460): argc=3 a0=\"sh\" a1=\"-c\" a2_len=19 a2[0]=6563686F20
 type=EXECVE msg=audit(1709971700.000:8460): a2[1]=276F6B27203E202F746D702FC3A9
 type=EOE msg=audit(1709971700.000:8460): 
+";
+
+const SNIFF: &str = "type=SYSCALL msg=audit(1709971800.000:8470): arch=c000003e syscall=59 success=yes exit=0 a0=5601a0 a1=5601b0 a2=5601c0 a3=0 items=2 ppid=20114 pid=20400 auid=1001 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=pts0 ses=12 comm=\"tcpdump\" exe=\"/usr/bin/tcpdump\" key=\"exec\"
+type=EXECVE msg=audit(1709971800.000:8470): argc=8 a0=\"tcpdump\" a1=\"-c\" a2=\"100\" a3=\"-i\" a4=\"eth0\" a5=\"-w\" a6=\"/tmp/.c.pcap\" a7=\"port 22\"
+type=EOE msg=audit(1709971800.000:8470): 
 ";
 
 fn n() -> Normalizer {
@@ -330,6 +339,43 @@ fn stateless_line_gives_one_event_per_record_and_kernel_lines_work() {
     )
     .unwrap();
     assert_eq!(out[0].logsource.service, Some("syslog"));
+}
+
+/// Every field name SigmaHQ's `linux/auditd` rules use is a key of our
+/// sample events.
+#[test]
+fn sigma_rule_fields_are_covered() {
+    let Some(rules) = common::rule_fields("linux/auditd", "auditd") else {
+        return;
+    };
+    let mut all = String::new();
+    for s in [
+        ENRICHED_EXECVE,
+        RAW_CONNECT,
+        SYSLOG_SERVICE_FILE,
+        USER_RECORDS,
+        SNIFF,
+    ] {
+        all.push_str(s);
+    }
+    let events = joined(&all);
+    let have: BTreeSet<&str> = events
+        .iter()
+        .flat_map(|e| e.fields.keys().map(|k| k.as_ref()))
+        .collect();
+    assert_eq!(common::missing(&rules, &have), Vec::<&str>::new());
+    let sniff = events
+        .iter()
+        .find(|e| e.field("comm") == Some("tcpdump"))
+        .unwrap();
+    let execve = record_views(sniff)
+        .into_iter()
+        .find(|v| v.record_type == "EXECVE")
+        .unwrap();
+    assert_eq!(
+        (execve.field("a1"), execve.field("a3"), execve.field("a7")),
+        (Some("-c"), Some("-i"), Some("port 22"))
+    );
 }
 
 #[test]

@@ -4,6 +4,10 @@
 //! documented formats (Cloud Logging `LogEntry`/`AuditLog`, Okta System Log
 //! API, Azure Monitor resource-log schemas and Microsoft Graph).
 
+mod common;
+
+use std::collections::BTreeSet;
+
 use kexin_logs::{Event, Normalizer, OcsfClass, SourceFormat, Status};
 use time::macros::datetime;
 
@@ -19,11 +23,13 @@ const AZ_ACTIVITY_EXPORT: &str = r#"{"time":"2024-03-09T16:00:00.1234567Z","reso
 
 const AZ_ACTIVITY_REST: &str = r#"{"caller":"mallory@acme.example","category":{"value":"Administrative","localizedValue":"Administrative"},"eventTimestamp":"2024-03-09T16:10:00Z","httpRequest":{"clientIpAddress":"198.51.100.77"},"operationName":{"value":"Microsoft.Network/networkSecurityGroups/securityRules/delete","localizedValue":"Delete Security Rule"},"resourceId":"/subscriptions/0a1b2c3d-0000-4000-8000-123456789abc/resourceGroups/prod-rg/providers/Microsoft.Network/networkSecurityGroups/web-nsg/securityRules/deny-ssh","resourceProviderName":{"value":"Microsoft.Network","localizedValue":"Microsoft.Network"},"status":{"value":"Failed","localizedValue":"Failed"},"subStatus":{"value":"Forbidden"},"subscriptionId":"0a1b2c3d-0000-4000-8000-123456789abc"}"#;
 
-const AZ_SIGNIN_EXPORT: &str = r#"{"time":"2024-03-09T17:00:00Z","resourceId":"/tenants/11111111-2222-4333-8444-555555555555/providers/Microsoft.aadiam","operationName":"Sign-in activity","operationVersion":"1.0","category":"SignInLogs","tenantId":"11111111-2222-4333-8444-555555555555","resultType":"50126","resultSignature":"None","resultDescription":"Error validating credentials due to invalid username or password.","durationMs":0,"callerIpAddress":"198.51.100.23","correlationId":"aaaa-bbbb","identity":"Alice Example","Level":4,"location":"NL","properties":{"id":"c0ffee00-0000-4000-8000-000000000001","createdDateTime":"2024-03-09T17:00:00Z","userDisplayName":"Alice Example","userPrincipalName":"alice@acme.example","userId":"0b0b0b0b-0000-4000-8000-000000000002","appId":"00000003-0000-0000-c000-000000000000","appDisplayName":"Microsoft Graph","ipAddress":"198.51.100.23","status":{"errorCode":50126,"failureReason":"Error validating credentials due to invalid username or password."},"clientAppUsed":"Browser","userAgent":"Mozilla/5.0 (X11; Linux x86_64)","deviceDetail":{"deviceId":"","displayName":"","operatingSystem":"Linux","browser":"Firefox 123.0","isCompliant":false,"isManaged":false,"trustType":""},"location":{"city":"Amsterdam","countryOrRegion":"NL"},"conditionalAccessStatus":"notApplied","authenticationRequirement":"singleFactorAuthentication","riskState":"none","resourceDisplayName":"Microsoft Graph","isInteractive":true}}"#;
+const AZ_SIGNIN_EXPORT: &str = r#"{"time":"2024-03-09T17:00:00Z","resourceId":"/tenants/11111111-2222-4333-8444-555555555555/providers/Microsoft.aadiam","operationName":"Sign-in activity","operationVersion":"1.0","category":"SignInLogs","tenantId":"11111111-2222-4333-8444-555555555555","resultType":"50126","resultSignature":"None","resultDescription":"Error validating credentials due to invalid username or password.","durationMs":0,"callerIpAddress":"198.51.100.23","correlationId":"aaaa-bbbb","identity":"Alice Example","Level":4,"location":"NL","properties":{"id":"c0ffee00-0000-4000-8000-000000000001","createdDateTime":"2024-03-09T17:00:00Z","userDisplayName":"Alice Example","userPrincipalName":"alice@acme.example","userId":"0b0b0b0b-0000-4000-8000-000000000002","appId":"00000003-0000-0000-c000-000000000000","appDisplayName":"Microsoft Graph","ipAddress":"198.51.100.23","status":{"errorCode":50126,"failureReason":"Error validating credentials due to invalid username or password."},"clientAppUsed":"Browser","userAgent":"Mozilla/5.0 (X11; Linux x86_64)","deviceDetail":{"deviceId":"9d8c7b6a-0000-4000-8000-000000000007","displayName":"LT-ALICE","operatingSystem":"Linux","browser":"Firefox 123.0","isCompliant":false,"isManaged":true,"trustType":"Azure AD registered"},"networkLocationDetails":[],"location":{"city":"Amsterdam","countryOrRegion":"NL"},"conditionalAccessStatus":"notApplied","authenticationRequirement":"singleFactorAuthentication","riskState":"none","resourceDisplayName":"Microsoft Graph","isInteractive":true}}"#;
 
 const AZ_AUDIT_EXPORT: &str = r#"{"time":"2024-03-09T18:00:00Z","resourceId":"/tenants/11111111-2222-4333-8444-555555555555/providers/Microsoft.aadiam","operationName":"Update user","operationVersion":"1.0","category":"AuditLogs","tenantId":"11111111-2222-4333-8444-555555555555","resultSignature":"None","durationMs":0,"callerIpAddress":"203.0.113.61","correlationId":"cccc-dddd","Level":4,"properties":{"id":"Directory_ABC","category":"UserManagement","correlationId":"cccc-dddd","result":"success","resultReason":"","activityDisplayName":"Update user","activityDateTime":"2024-03-09T18:00:00Z","loggedByService":"Core Directory","operationType":"Update","initiatedBy":{"user":{"id":"0c0c0c0c-0000-4000-8000-000000000003","displayName":null,"userPrincipalName":"it-admin@acme.example","ipAddress":"203.0.113.61"}},"targetResources":[{"id":"0b0b0b0b-0000-4000-8000-000000000002","displayName":null,"type":"User","userPrincipalName":"alice@acme.example","modifiedProperties":[{"displayName":"StrongAuthenticationRequirement","oldValue":"[{\"RelyingParty\":\"*\",\"State\":1}]","newValue":"[{\"RelyingParty\":\"*\",\"State\":0}]"},{"displayName":"Included Updated Properties","oldValue":null,"newValue":"\"StrongAuthenticationRequirement\""}]}],"additionalDetails":[{"key":"UserType","value":"Member"}]}}"#;
 
 const AZ_AUDIT_GRAPH: &str = r#"{"id":"Directory_XYZ","category":"RoleManagement","correlationId":"eeee-ffff","result":"success","resultReason":"","activityDisplayName":"Add member to role","activityDateTime":"2024-03-09T18:30:00Z","loggedByService":"Core Directory","operationType":"Assign","initiatedBy":{"app":null,"user":{"id":"0c0c0c0c-0000-4000-8000-000000000003","userPrincipalName":"it-admin@acme.example","ipAddress":"203.0.113.61"}},"targetResources":[{"id":"5p5p5p5p-0000-4000-8000-000000000004","displayName":"backup-app","type":"ServicePrincipal","modifiedProperties":[{"displayName":"Role.DisplayName","oldValue":null,"newValue":"\"Global Administrator\""}]}]}"#;
+
+const AZ_AUDIT_CONSENT: &str = r#"{"id":"ApplicationManagement_1","category":"ApplicationManagement","result":"failure","resultReason":"Microsoft.online.Security.userConsentBlockedForRiskyAppsExceptions","activityDisplayName":"Consent to application","activityDateTime":"2024-03-09T19:00:00Z","loggedByService":"Core Directory","operationType":"Assign","initiatedBy":{"user":{"userPrincipalName":"bob@acme.example","ipAddress":"198.51.100.23"}},"targetResources":[{"id":"7a7a7a7a-0000-4000-8000-000000000005","displayName":"Mail Export Helper","type":"ServicePrincipal","modifiedProperties":[{"displayName":"ConsentContext.IsAdminConsent","oldValue":null,"newValue":"\"False\""},{"displayName":"ConsentAction.Permissions","oldValue":null,"newValue":"\"Scope: Mail.Read offline_access\""}]}],"additionalDetails":[{"key":"AdditionalInfo","value":"Consent blocked: risky application"},{"key":"User-Agent","value":"Mozilla/5.0"}]}"#;
 
 fn ev(line: &str) -> Event {
     let mut out = Vec::new();
@@ -272,6 +278,88 @@ fn azure_audit_export_and_graph_formats() {
 }
 
 #[test]
+fn azure_audit_key_value_lists_become_fields() {
+    let e = ev(AZ_AUDIT_CONSENT);
+    assert_eq!(e.field("ConsentContext.IsAdminConsent"), Some("False"));
+    assert_eq!(
+        e.field("additionalDetails.additionalInfo"),
+        Some("Consent blocked: risky application")
+    );
+    assert_eq!(
+        e.field("additionalDetails.AdditionalInfo"),
+        Some("Consent blocked: risky application")
+    );
+    assert_eq!(
+        e.field("failure_status_reason"),
+        Some("Microsoft.online.Security.userConsentBlockedForRiskyAppsExceptions")
+    );
+    assert_eq!(e.field("ActivityType"), Some("Consent to application"));
+    assert_eq!(e.ocsf.as_ref().unwrap().status, Some(Status::Failure));
+}
+
+/// Which field names of SigmaHQ's rules for each service our sample events
+/// carry; the rest are pinned with the reason they are missing.
+#[test]
+fn sigma_rule_fields_are_covered() {
+    let cases: &[(&str, &str, &[&str], &[&str])] = &[
+        // `data.protoPayload.*` come from the aliases for direct exports.
+        (
+            "cloud/gcp",
+            "gcp.audit",
+            &[GCP_SA_KEY, GCP_DENIED_PUBSUB],
+            &[],
+        ),
+        // Okta's debugData keys appear only on the events that have them.
+        (
+            "identity/okta",
+            "okta",
+            &[OKTA_LOGIN_FAILED, OKTA_ADMIN_GRANT],
+            &[
+                "debugContext.debugData.behaviors",
+                "debugContext.debugData.logOnlySecurityData",
+            ],
+        ),
+        (
+            "cloud/azure",
+            "activitylogs",
+            &[AZ_ACTIVITY_EXPORT, AZ_ACTIVITY_REST],
+            &[],
+        ),
+        // `ActivityDetails` ("Sign-ins") is a constant of one SIEM's table,
+        // `Resultdescription` a misspelt `ResultDescription`, and the
+        // `properties.message` rules (Device Code, ROPC) read the
+        // authentication protocol, which the v1.0 sign-in schema lacks.
+        (
+            "cloud/azure",
+            "signinlogs",
+            &[AZ_SIGNIN_EXPORT],
+            &["ActivityDetails", "Resultdescription", "properties.message"],
+        ),
+        (
+            "cloud/azure",
+            "auditlogs",
+            &[AZ_AUDIT_EXPORT, AZ_AUDIT_GRAPH, AZ_AUDIT_CONSENT],
+            &[],
+        ),
+    ];
+    for (dir, service, samples, known_gaps) in cases {
+        let Some(rules) = common::rule_fields(dir, service) else {
+            return;
+        };
+        let events: Vec<Event> = samples.iter().map(|l| ev(l)).collect();
+        let have: BTreeSet<&str> = events
+            .iter()
+            .flat_map(|e| e.fields.keys().map(|k| k.as_ref()))
+            .collect();
+        let missing = common::missing(&rules, &have);
+        let gaps: Vec<&str> = known_gaps.iter().copied().collect();
+        let mut expected = gaps.clone();
+        expected.sort_unstable();
+        assert_eq!(missing, expected, "{service}: rule fields our samples lack");
+    }
+}
+
+#[test]
 fn plain_json_is_not_mistaken_for_a_vendor_shape() {
     for line in [
         r#"{"eventType":"click","actor":"bob"}"#,
@@ -297,6 +385,7 @@ fn snapshot_cloud_events() {
         AZ_SIGNIN_EXPORT,
         AZ_AUDIT_EXPORT,
         AZ_AUDIT_GRAPH,
+        AZ_AUDIT_CONSENT,
     ]
     .iter()
     .map(|l| {
