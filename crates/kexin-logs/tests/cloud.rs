@@ -352,8 +352,7 @@ fn sigma_rule_fields_are_covered() {
             .flat_map(|e| e.fields.keys().map(|k| k.as_ref()))
             .collect();
         let missing = common::missing(&rules, &have);
-        let gaps: Vec<&str> = known_gaps.iter().copied().collect();
-        let mut expected = gaps.clone();
+        let mut expected = known_gaps.to_vec();
         expected.sort_unstable();
         assert_eq!(missing, expected, "{service}: rule fields our samples lack");
     }
