@@ -204,7 +204,8 @@ impl Normalizer {
         Ok(normalize::event_from_syslog(line, &m))
     }
 
-    /// One JSON object line (CloudTrail records are recognised).
+    /// One JSON object line (CloudTrail, Kubernetes audit, GCP audit, Okta and
+    /// Azure records are recognised).
     pub fn json_line(&self, line: &[u8]) -> Result<Event, ParseError> {
         json::event_from_json_line(line)
     }
@@ -285,6 +286,8 @@ impl Normalizer {
         let before = out.len();
         match joiner {
             Some(j) => j.push(&record, &raw, host, out),
+            // Without joining, the end-of-event marker carries nothing.
+            None if record.record_type == "EOE" => {}
             None => out.push(audit::event_from_record(&record, &raw, host)),
         }
         Ok(out.len() - before)

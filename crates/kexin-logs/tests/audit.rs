@@ -327,6 +327,11 @@ fn stateless_line_gives_one_event_per_record_and_kernel_lines_work() {
         (Some("AVC"), Some("DENIED"), Some("/etc/shadow"))
     );
     assert_eq!(e.host.as_deref(), Some("web01"));
+    assert_eq!(
+        n().line(b"type=EOE msg=audit(1709980200.111:9100): ", &mut out)
+            .unwrap(),
+        0
+    );
     // A malformed record carried in syslog reports the offset in the whole line.
     let bad = b"Mar  9 10:30:00 web01 audispd: type=SYSCALL msg=audit(17:1): x=1";
     let err = n().line(bad, &mut out).unwrap_err();
