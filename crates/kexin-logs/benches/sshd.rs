@@ -104,6 +104,24 @@ fn bench_json(c: &mut Criterion) {
             }
         })
     });
+    let parsed: Vec<serde_json::Map<String, serde_json::Value>> = lines
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    g.bench_function(
+        "vendor-shape detection only (CloudTrail, k8s, cloud::detect)",
+        |b| {
+            b.iter(|| {
+                let mut n = 0usize;
+                for m in &parsed {
+                    n += usize::from(kexin_logs::json::is_cloudtrail_record(m))
+                        + usize::from(kexin_logs::json::is_k8s_audit_event(m))
+                        + usize::from(kexin_logs::cloud::detect(m).is_some());
+                }
+                black_box(n)
+            })
+        },
+    );
     g.bench_function("Normalizer::json_line (plain JSON, owned Event)", |b| {
         b.iter(|| {
             for l in &lines {

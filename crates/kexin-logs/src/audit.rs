@@ -771,17 +771,21 @@ fn build_event(mut p: Pending) -> Event {
     // Unqualified names: EXECVE arguments first (its a0… are the argv the rules
     // mean, SYSCALL's are registers), then the primary record, the chosen PATH
     // and the rest in arrival order; the first writer of a name wins.
-    let order = execve_idx
+    let first: Vec<usize> = execve_idx
         .into_iter()
         .chain(std::iter::once(primary_idx))
         .chain(path_idx)
-        .chain(0..p.records.len());
+        .collect();
+    let order = first
+        .iter()
+        .copied()
+        .chain((0..p.records.len()).filter(|i| !first.contains(i)));
     for i in order {
         let Some(r) = p.records.get(i) else { continue };
         for (k, v) in &r.fields {
-            fields
-                .entry(Cow::Owned(k.clone()))
-                .or_insert_with(|| v.clone());
+            if !fields.contains_key(k.as_str()) {
+                fields.insert(Cow::Owned(k.clone()), v.clone());
+            }
         }
     }
     // Qualified names: `TYPE.key` for the first record of a type,

@@ -88,6 +88,24 @@ fn gcp_entry(m: &Map<String, Value>) -> Option<&Map<String, Value>> {
 
 /// Recognises a vendor shape by a few key lookups (`None` for anything else).
 pub fn detect(m: &Map<String, Value>) -> Option<CloudShape> {
+    // Plain JSON lines have none of the keys the shapes need: one pass over
+    // their keys with one string match each, instead of a lookup per key.
+    let any_marker = m.keys().any(|k| {
+        matches!(
+            k.as_str(),
+            "protoPayload"
+                | "data"
+                | "eventType"
+                | "category"
+                | "Type"
+                | "operationName"
+                | "activityDisplayName"
+                | "userPrincipalName"
+        )
+    });
+    if !any_marker {
+        return None;
+    }
     if (m.contains_key("protoPayload") || m.contains_key("data")) && gcp_entry(m).is_some() {
         return Some(CloudShape::GcpAudit);
     }
