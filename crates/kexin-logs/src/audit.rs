@@ -788,50 +788,6 @@ fn build_event(mut p: Pending) -> Event {
             }
         }
     }
-    // Qualified names: `TYPE.key` for the first record of a type,
-    // `TYPE.<n>.key` for the n-th further one.
-    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
-    for r in &p.records {
-        let n = seen.entry(r.record_type.as_str()).or_insert(0);
-        let prefix = if *n == 0 {
-            r.record_type.clone()
-        } else {
-            format!("{}.{}", r.record_type, n)
-        };
-        *n += 1;
-        for (k, v) in &r.fields {
-            fields.insert(Cow::Owned(format!("{prefix}.{k}")), v.clone());
-        }
-    }
-    let types: Vec<&str> = p.records.iter().map(|r| r.record_type.as_str()).collect();
-    fields.insert(Cow::Borrowed("type"), primary_type.clone());
-    fields.insert(Cow::Borrowed("record_types"), types.join(" "));
-    fields.insert(Cow::Borrowed("serial"), p.stamp.serial.to_string());
-    if p.dropped > 0 {
-        fields.insert(Cow::Borrowed("records_dropped"), p.dropped.to_string());
-    }
-    if !fields.contains_key("SYSCALL") {
-        let name = fields
-            .get("arch")
-            .zip(fields.get("syscall"))
-            .and_then(|(a, n)| syscall_name(a, n));
-        if let Some(name) = name {
-            fields.insert(Cow::Borrowed("SYSCALL"), name.to_owned());
-            if types.contains(&"SYSCALL") {
-                fields.insert(Cow::Borrowed("SYSCALL.SYSCALL"), name.to_owned());
-            }
-        }
-    }
-    if let Some(saddr) = fields.get("saddr").cloned()
-        && let Some((family, addr, port)) = decode_sockaddr(&saddr)
-    {
-        fields.insert(Cow::Borrowed("saddr_fam"), family.to_owned());
-        fields.insert(Cow::Borrowed("laddr"), addr);
-        if let Some(port) = port {
-            fields.insert(Cow::Borrowed("lport"), port.to_string());
-        }
-    }
-
     let cmd_line = execve_idx.and_then(|i| {
         let r = &p.records[i];
         let argc: usize = r
@@ -851,6 +807,63 @@ fn build_event(mut p: Pending) -> Event {
             .collect();
         (!args.is_empty()).then(|| args.join(" "))
     });
+    let raw = p
+        .records
+        .iter()
+        .map(|r| r.raw.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let message = p
+        .records
+        .get(primary_idx)
+        .map(|r| r.raw.clone())
+        .unwrap_or_default();
+    let types: Vec<&str> = p.records.iter().map(|r| r.record_type.as_str()).collect();
+    let record_types = types.join(" ");
+    let has_syscall = types.contains(&"SYSCALL");
+    // Qualified names: `TYPE.key` for the first record of a type,
+    // `TYPE.<n>.key` for the n-th further one. The records are consumed here.
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for r in p.records {
+        let n = seen.entry(r.record_type.clone()).or_insert(0);
+        let prefix = if *n == 0 {
+            r.record_type
+        } else {
+            format!("{}.{}", r.record_type, n)
+        };
+        *n += 1;
+        for (k, v) in r.fields {
+            fields.insert(Cow::Owned(format!("{prefix}.{k}")), v);
+        }
+    }
+    fields.insert(Cow::Borrowed("type"), primary_type.clone());
+    fields.insert(Cow::Borrowed("record_types"), record_types);
+    fields.insert(Cow::Borrowed("serial"), p.stamp.serial.to_string());
+    if p.dropped > 0 {
+        fields.insert(Cow::Borrowed("records_dropped"), p.dropped.to_string());
+    }
+    if !fields.contains_key("SYSCALL") {
+        let name = fields
+            .get("arch")
+            .zip(fields.get("syscall"))
+            .and_then(|(a, n)| syscall_name(a, n));
+        if let Some(name) = name {
+            fields.insert(Cow::Borrowed("SYSCALL"), name.to_owned());
+            if has_syscall {
+                fields.insert(Cow::Borrowed("SYSCALL.SYSCALL"), name.to_owned());
+            }
+        }
+    }
+    if let Some(saddr) = fields.get("saddr").cloned()
+        && let Some((family, addr, port)) = decode_sockaddr(&saddr)
+    {
+        fields.insert(Cow::Borrowed("saddr_fam"), family.to_owned());
+        fields.insert(Cow::Borrowed("laddr"), addr);
+        if let Some(port) = port {
+            fields.insert(Cow::Borrowed("lport"), port.to_string());
+        }
+    }
+
     let cmd_line = cmd_line.or_else(|| fields.get("proctitle").cloned());
     if let Some(c) = &cmd_line {
         fields.insert(Cow::Borrowed("CommandLine"), c.clone());
@@ -863,17 +876,6 @@ fn build_event(mut p: Pending) -> Event {
         p.host.as_deref(),
     );
     let get = |k: &str| fields.get(k).map(String::as_str);
-    let raw = p
-        .records
-        .iter()
-        .map(|r| r.raw.as_str())
-        .collect::<Vec<_>>()
-        .join("\n");
-    let message = p
-        .records
-        .get(primary_idx)
-        .map(|r| r.raw.clone())
-        .unwrap_or_default();
     Event {
         time: p.stamp.time(),
         format: SourceFormat::Auditd,
