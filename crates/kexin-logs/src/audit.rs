@@ -337,7 +337,7 @@ pub fn parse_audit_str(s: &str) -> Result<AuditRecord<'_>, ParseError> {
     if type_text.is_empty()
         || !type_text
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'[' | b']'))
     {
         return Err(err(pos, "invalid record type"));
     }
@@ -1106,6 +1106,9 @@ mod tests {
         assert_eq!(r.get("name").as_deref(), Some("/etc/shadow"));
         let r = parse_audit_str("type=9999 audit(1.0:1): x=1").unwrap();
         assert_eq!(r.record_type, "9999");
+        // auditd writes types it does not know as UNKNOWN[n].
+        let r = parse_audit_str("type=UNKNOWN[1338] msg=audit(1.0:1): x=1").unwrap();
+        assert_eq!(r.record_type, "UNKNOWN[1338]");
     }
 
     #[test]
