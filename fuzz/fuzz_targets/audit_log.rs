@@ -1,7 +1,9 @@
 //! The auditd path: record parser, value decoding, syslog-carried records and
 //! the joiner (with tight limits so eviction paths run).
 #![no_main]
-use kexin_logs::audit::{AuditJoiner, JoinConfig, decode_sockaddr, parse_audit_record, record_views};
+use kexin_logs::audit::{
+    AuditJoiner, JoinConfig, decode_sockaddr, parse_audit_record, record_views,
+};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
