@@ -12,6 +12,23 @@
 //! line; [`AuditField::value`] decodes the hex encoding auditd uses for values
 //! with spaces or control bytes (`proctitle`, `EXECVE` arguments, `name`,
 //! `cwd`, `comm`, `exe`, …) only when asked.
+//!
+//! ```
+//! use kexin_logs::{Normalizer, normalize_reader, audit::record_views};
+//! use time::macros::datetime;
+//!
+//! let log = "\
+//! type=SYSCALL msg=audit(1709971200.123:8412): arch=c000003e syscall=59 success=yes exe=\"/usr/bin/id\" key=\"recon\"
+//! type=EXECVE msg=audit(1709971200.123:8412): argc=2 a0=\"id\" a1=2D75
+//! type=EOE msg=audit(1709971200.123:8412):
+//! ";
+//! let mut events = Vec::new();
+//! normalize_reader(&Normalizer::new(datetime!(2024-03-10 0:00 UTC)), log.as_bytes(), |e| events.push(e)).unwrap();
+//! let e = &events[0];
+//! assert_eq!((e.field("SYSCALL"), e.field("key"), e.field("a1")), (Some("execve"), Some("recon"), Some("-u")));
+//! let execve = record_views(e).into_iter().find(|v| v.record_type == "EXECVE").unwrap();
+//! assert_eq!(execve.field("a0"), Some("id"));
+//! ```
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, VecDeque};
