@@ -36,6 +36,9 @@ pub enum ErrorKind {
     /// A JSON document could not be parsed.
     #[error("invalid JSON: {0}")]
     Json(String),
+    /// An audit record is malformed.
+    #[error("invalid audit record: {0}")]
+    BadAuditRecord(&'static str),
     /// A JSON value had an unexpected shape.
     #[error("unexpected JSON shape: {0}")]
     JsonShape(&'static str),

@@ -294,6 +294,18 @@ pub enum SourceFormat {
     Cloudtrail,
     /// A Kubernetes audit event.
     K8sAudit,
+    /// Linux audit records (one event, possibly joined from several records).
+    Auditd,
+    /// A GCP Cloud Audit Logs entry (`protoPayload` of type AuditLog).
+    GcpAudit,
+    /// An Okta System Log event.
+    Okta,
+    /// An Azure Activity Log record.
+    AzureActivity,
+    /// An Entra ID (Azure AD) sign-in log record.
+    AzureSignIn,
+    /// An Entra ID (Azure AD) audit log record.
+    AzureAudit,
 }
 
 /// One normalized event.

@@ -1,4 +1,5 @@
-//! JSON lines passthrough and AWS CloudTrail records.
+//! JSON lines passthrough, AWS CloudTrail records and Kubernetes audit events;
+//! the vendor shapes of [`crate::cloud`] are recognised here too.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -178,6 +179,60 @@ fn flatten_into(
     }
 }
 
+/// Like [`flatten`], and arrays of objects are also entered: element `i` under
+/// `key.<i>.…`, and the first element once more without the index (the
+/// vendor rules' `target.displayName`, `TargetResources.ModifiedProperties.NewValue`);
+/// the array itself stays under `key` as JSON text for `contains` tests.
+pub fn flatten_deep(map: &Map<String, Value>, out: &mut BTreeMap<Cow<'static, str>, String>) {
+    let mut prefix = String::new();
+    for (k, v) in map {
+        prefix.clear();
+        prefix.push_str(k);
+        flatten_value(&mut prefix, v, true, out);
+    }
+}
+
+fn flatten_value(
+    prefix: &mut String,
+    v: &Value,
+    overwrite: bool,
+    out: &mut BTreeMap<Cow<'static, str>, String>,
+) {
+    match v {
+        Value::Object(m) => {
+            for (k, child) in m {
+                let len = prefix.len();
+                prefix.push('.');
+                prefix.push_str(k);
+                flatten_value(prefix, child, overwrite, out);
+                prefix.truncate(len);
+            }
+        }
+        Value::Array(items) if items.iter().any(Value::is_object) => {
+            put(prefix, v.to_string(), overwrite, out);
+            for (i, item) in items.iter().enumerate() {
+                let len = prefix.len();
+                prefix.push('.');
+                prefix.push_str(&i.to_string());
+                flatten_value(prefix, item, overwrite, out);
+                prefix.truncate(len);
+            }
+            if let Some(first) = items.first() {
+                flatten_value(prefix, first, false, out);
+            }
+        }
+        other => put(prefix, scalar(other), overwrite, out),
+    }
+}
+
+fn put(key: &str, value: String, overwrite: bool, out: &mut BTreeMap<Cow<'static, str>, String>) {
+    if overwrite {
+        out.insert(Cow::Owned(key.to_owned()), value);
+    } else {
+        out.entry(Cow::Owned(key.to_owned())).or_insert(value);
+    }
+}
+
 fn scalar(v: &Value) -> String {
     match v {
         Value::Null => String::new(),
@@ -188,7 +243,7 @@ fn scalar(v: &Value) -> String {
     }
 }
 
-fn str_at<'v>(m: &'v Map<String, Value>, path: &[&str]) -> Option<&'v str> {
+pub(crate) fn str_at<'v>(m: &'v Map<String, Value>, path: &[&str]) -> Option<&'v str> {
     let (last, init) = path.split_last()?;
     let mut cur = m;
     for k in init {
@@ -197,7 +252,7 @@ fn str_at<'v>(m: &'v Map<String, Value>, path: &[&str]) -> Option<&'v str> {
     cur.get(*last)?.as_str()
 }
 
-fn first_str(m: &Map<String, Value>, paths: &[&[&str]]) -> Option<String> {
+pub(crate) fn first_str(m: &Map<String, Value>, paths: &[&[&str]]) -> Option<String> {
     paths.iter().find_map(|p| str_at(m, p)).map(str::to_owned)
 }
 
@@ -219,6 +274,9 @@ pub fn event_from_json_line(line: &[u8]) -> Result<Event, ParseError> {
     }
     if is_k8s_audit_event(&m) {
         return Ok(event_from_k8s_audit(&m, raw));
+    }
+    if let Some(shape) = crate::cloud::detect(&m) {
+        return Ok(crate::cloud::event_from_shape(shape, &m, raw));
     }
     if m.get("Records").is_some_and(Value::is_array) {
         return Err(ParseError::new(
@@ -265,7 +323,7 @@ pub fn event_from_json_line(line: &[u8]) -> Result<Event, ParseError> {
     })
 }
 
-fn trim(b: &[u8]) -> &[u8] {
+pub(crate) fn trim(b: &[u8]) -> &[u8] {
     let s = b
         .iter()
         .position(|c| !c.is_ascii_whitespace())
@@ -435,28 +493,34 @@ pub fn cloudtrail_records(doc: &[u8]) -> Result<Vec<Event>, ParseError> {
     Ok(out)
 }
 
-/// OCSF API Activity activity from a CloudTrail eventName.
-fn api_activity(name: &str) -> (u8, &'static str) {
+/// OCSF API Activity activity from an operation name by its verb prefix,
+/// case-insensitively: CloudTrail's `AttachUserPolicy`, the last segment of
+/// GCP's `google.iam.admin.v1.CreateServiceAccountKey` or Azure's
+/// `…/virtualMachines/write`.
+pub(crate) fn api_activity(name: &str) -> (u8, &'static str) {
     const CREATE: &[&str] = &[
-        "Create", "Run", "Start", "Allocate", "Import", "Register", "Issue",
+        "create", "run", "start", "allocate", "import", "register", "issue", "insert",
     ];
     const READ: &[&str] = &[
-        "Get", "Describe", "List", "Head", "Lookup", "Search", "Select", "Query",
+        "get", "describe", "list", "head", "lookup", "search", "select", "query", "read",
     ];
     const UPDATE: &[&str] = &[
-        "Update", "Put", "Modify", "Set", "Attach", "Add", "Enable", "Change", "Reset", "Tag",
+        "update", "put", "modify", "set", "attach", "add", "enable", "change", "reset", "tag",
+        "patch", "write", "assign",
     ];
     const DELETE: &[&str] = &[
-        "Delete",
-        "Remove",
-        "Detach",
-        "Terminate",
-        "Deregister",
-        "Disable",
-        "Stop",
-        "Untag",
+        "delete",
+        "remove",
+        "detach",
+        "terminate",
+        "deregister",
+        "disable",
+        "stop",
+        "untag",
+        "revoke",
     ];
-    let has = |ps: &[&str]| ps.iter().any(|p| name.starts_with(p));
+    let lower = name.to_ascii_lowercase();
+    let has = |ps: &[&str]| ps.iter().any(|p| lower.starts_with(p));
     if has(CREATE) {
         (1, "Create")
     } else if has(READ) {

@@ -4,6 +4,7 @@
 use std::io::{self, BufRead};
 
 use crate::Normalizer;
+use crate::audit::AuditJoiner;
 use crate::error::ParseError;
 use crate::event::Event;
 
@@ -38,9 +39,11 @@ pub struct StreamStats {
 }
 
 /// Reads `reader` line by line (`\\n`-terminated; blank lines skipped), normalizes
-/// each with [`Normalizer::line`] and hands events to `sink`. Malformed lines are
-/// counted, not fatal; only I/O errors stop the stream. Memory is bounded by the
-/// longest line.
+/// each with [`Normalizer::line_joining`] and hands events to `sink`; the
+/// records of one audit event are joined (default [`crate::JoinConfig`]) and the
+/// open ones emitted at the end. Malformed lines are counted, not fatal; only
+/// I/O errors stop the stream. Memory is bounded by the longest line and the
+/// joiner's limits.
 pub fn normalize_reader<R: BufRead>(
     normalizer: &Normalizer,
     mut reader: R,
@@ -49,16 +52,20 @@ pub fn normalize_reader<R: BufRead>(
     let mut stats = StreamStats::default();
     let mut buf = Vec::with_capacity(1024);
     let mut out = Vec::with_capacity(4);
+    let mut joiner = AuditJoiner::default();
     loop {
         buf.clear();
         if reader.read_until(b'\n', &mut buf)? == 0 {
+            joiner.finish(&mut out);
+            stats.events += out.len() as u64;
+            out.drain(..).for_each(&mut sink);
             return Ok(stats);
         }
         stats.lines += 1;
         if buf.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        match normalizer.line(&buf, &mut out) {
+        match normalizer.line_joining(&buf, &mut joiner, &mut out) {
             Ok(n) => {
                 stats.events += n as u64;
                 out.drain(..).for_each(&mut sink);

@@ -1,9 +1,10 @@
 //! No parser panics, on arbitrary bytes or on mutations of valid lines; and
 //! round-trips of generated RFC 3164 lines and octet-counted frames.
 
+use kexin_logs::audit::{AuditJoiner, JoinConfig, encode_hex, parse_audit_str, record_views};
 use kexin_logs::{
-    Normalizer, OctetFrames, decode_octet_frame, parse_auth, parse_rfc3164, parse_rfc5424,
-    parse_syslog,
+    Normalizer, OctetFrames, decode_octet_frame, parse_audit_record, parse_auth, parse_rfc3164,
+    parse_rfc5424, parse_syslog,
 };
 use proptest::prelude::*;
 use time::OffsetDateTime;
@@ -27,6 +28,18 @@ const VALID: &[&str] = &[
     r#"{"eventTime":"2024-03-09T13:14:15Z","eventSource":"iam.amazonaws.com","eventName":"CreateUser","userIdentity":{"type":"Root","arn":"x"},"sourceIPAddress":"1.2.3.4","errorCode":"E"}"#,
     r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","verb":"create","user":{"username":"u"},"sourceIPs":["10.0.0.1"],"objectRef":{"resource":"pods","subresource":"exec"},"responseStatus":{"code":201},"requestReceivedTimestamp":"2024-03-09T12:00:00Z"}"#,
     r#"{"Records":[{"eventTime":"2024-03-09T13:14:15Z","eventSource":"s3","eventName":"GetObject"}]}"#,
+    "type=SYSCALL msg=audit(1709971200.123:8412): arch=c000003e syscall=59 success=yes a0=55d0 items=2 pid=20201 auid=1001 comm=\"curl\" exe=\"/usr/bin/curl\" key=\"k\"\u{1d}ARCH=x86_64 SYSCALL=execve AUID=\"alice\"",
+    "type=EXECVE msg=audit(1709971200.123:8412): argc=3 a0=\"sh\" a1=\"-c\" a2_len=4 a2[0]=6563 a2[1]=686F",
+    "type=SOCKADDR msg=audit(1709971200.123:8412): saddr=0A0001BB00000000200109B800000000000000000000000100000000",
+    "type=USER_AUTH msg=audit(1709971300.456:8420): pid=1 uid=0 auid=1001 ses=12 msg='op=PAM:authentication acct=\"root\" exe=\"/usr/bin/su\" hostname=? addr=? terminal=pts/0 res=failed'",
+    "Mar  9 10:30:00 web01 kernel: [ 3512.1] audit: type=1400 audit(1709980200.111:9100): apparmor=\"DENIED\" name=\"/etc/shadow\"",
+    "Mar  9 10:20:00 web01 audispd: node=web01 type=PROCTITLE msg=audit(1709979600.500:9001): proctitle=746565002F6574",
+    r#"{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","status":{"code":7},"authenticationInfo":{"principalEmail":"a@b"},"serviceName":"s","methodName":"x.y.Delete","authorizationInfo":[{"permission":"p","granted":false}]},"resource":{"labels":{"project_id":"p"}},"timestamp":"2024-03-09T14:02:11Z"}"#,
+    r#"{"data":{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","methodName":"m"}}}"#,
+    r#"{"uuid":"u","published":"2024-03-09T15:00:01Z","eventType":"user.session.start","actor":{"alternateId":"a@b"},"client":{"ipAddress":"198.51.100.1"},"outcome":{"result":"FAILURE"},"target":[{"displayName":"t"}]}"#,
+    r#"{"time":"2024-03-09T16:00:00Z","resourceId":"/subscriptions/abc/x","operationName":{"value":"A/B/write"},"category":{"value":"Administrative"},"caller":"c","status":{"value":"Failed"}}"#,
+    r#"{"time":"2024-03-09T17:00:00Z","category":"SignInLogs","resultType":"50126","properties":{"userPrincipalName":"a@b","status":{"errorCode":50126},"deviceDetail":{"isCompliant":false}}}"#,
+    r#"{"category":"AuditLogs","operationName":"Update user","properties":{"result":"success","operationType":"Update","targetResources":[{"type":"User","modifiedProperties":[{"displayName":"d","newValue":"n"}]}],"initiatedBy":{"user":{"userPrincipalName":"u"}}}}"#,
 ];
 
 fn exercise(bytes: &[u8]) {
@@ -45,7 +58,11 @@ fn exercise(bytes: &[u8]) {
     let _ = n.line(bytes, &mut out);
     let _ = n.json_line(bytes);
     let _ = n.cloudtrail(bytes);
-    let _ = kexin_logs::normalize_reader(&n, bytes, |_| {}).unwrap();
+    let _ = kexin_logs::normalize_reader(&n, bytes, |e| {
+        let _ = record_views(&e);
+    })
+    .unwrap();
+    let _ = parse_audit_record(bytes);
     for e in &out {
         let _ = serde_json::to_string(e).unwrap();
     }
@@ -103,6 +120,85 @@ fn apply(line: &mut Vec<u8>, m: &Mutation) {
             line.splice(at..at, v.iter().copied());
         }
     }
+}
+
+/// JSON values built from the keys and values the vendor shapes look at, so
+/// detection and mapping see every type in every position.
+fn vendor_json() -> impl Strategy<Value = serde_json::Value> {
+    use serde_json::Value;
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        prop::sample::select(vec![
+            "type.googleapis.com/google.cloud.audit.AuditLog",
+            "SignInLogs",
+            "AuditLogs",
+            "Administrative",
+            "AzureActivity",
+            "user.session.start",
+            "user.authentication.sso",
+            "0",
+            "50126",
+            "Success",
+            "Failed",
+            "FAILURE",
+            "Add",
+            "a/b/write",
+            "/subscriptions/x",
+            "2024-03-09T14:02:11Z",
+            "",
+        ])
+        .prop_map(Value::from),
+    ];
+    let keys = prop::sample::select(vec![
+        "protoPayload",
+        "@type",
+        "data",
+        "methodName",
+        "serviceName",
+        "status",
+        "code",
+        "authenticationInfo",
+        "principalEmail",
+        "resource",
+        "labels",
+        "eventType",
+        "actor",
+        "uuid",
+        "published",
+        "outcome",
+        "result",
+        "target",
+        "displayName",
+        "category",
+        "Type",
+        "operationName",
+        "value",
+        "resourceId",
+        "caller",
+        "properties",
+        "targetResources",
+        "modifiedProperties",
+        "newValue",
+        "activityDisplayName",
+        "loggedByService",
+        "userPrincipalName",
+        "appDisplayName",
+        "resultType",
+        "time",
+        "operationType",
+        "initiatedBy",
+        "user",
+    ]);
+    leaf.prop_recursive(4, 48, 6, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::btree_map(keys.clone(), inner, 0..6).prop_map(|m| Value::Object(
+                m.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+            )),
+        ]
+    })
 }
 
 proptest! {
@@ -169,6 +265,57 @@ proptest! {
         let t = p.timestamp.unwrap();
         prop_assert!(t <= REF + time::Duration::DAY);
         prop_assert_eq!((u8::from(t.month()) as usize - 1, t.day(), t.hour(), t.minute(), t.second()), (month, day, h, m, s));
+    }
+
+    #[test]
+    fn audit_hex_and_quoted_values_round_trip(text in "\\PC{1,40}", quoted in "[^\"\\x1d]{0,40}", serial in any::<u64>(), secs in 0i64..4_000_000_000, ms in 0u16..1000) {
+        let line = format!(
+            "type=EXECVE msg=audit({secs}.{ms:03}:{serial}): argc=2 a0=\"{quoted}\" a1={}",
+            encode_hex(text.as_bytes())
+        );
+        let r = parse_audit_str(&line).unwrap();
+        prop_assert_eq!(r.get("a0").map(|v| v.into_owned()), Some(quoted.clone()));
+        prop_assert_eq!(r.get("a1").map(|v| v.into_owned()), Some(text.clone()));
+        prop_assert_eq!((r.stamp.seconds, r.stamp.millis, r.stamp.serial), (secs, ms, serial));
+    }
+
+    #[test]
+    fn vendor_shapes_never_panic(v in vendor_json()) {
+        let line = v.to_string();
+        let n = Normalizer::new(REF);
+        let _ = n.json_line(line.as_bytes());
+        if let serde_json::Value::Object(m) = &v
+            && let Some(shape) = kexin_logs::cloud::detect(m)
+        {
+            let e = kexin_logs::cloud::event_from_shape(shape, m, line.clone());
+            prop_assert!(e.ocsf.is_some());
+            prop_assert!(e.logsource.product.is_some());
+        }
+    }
+
+    #[test]
+    fn joiner_keeps_every_record_once(records in prop::collection::vec((0u64..6, 0u16..3000, prop::sample::select(vec!["SYSCALL", "EXECVE", "PATH", "CWD", "PROCTITLE", "EOE", "USER_AUTH", "AVC"])), 0..60),
+                                      max_pending in 1usize..5, grace in 0u32..3000) {
+        let n = Normalizer::new(REF);
+        let mut j = AuditJoiner::new(JoinConfig { grace_ms: grace, max_pending, max_records: 1000 });
+        let mut out = Vec::new();
+        let mut kept = 0;
+        for (serial, ms, t) in &records {
+            let line = format!("type={t} msg=audit(1709971200.{:03}:{serial}): pid=1 item=0", ms % 1000);
+            let at = out.len();
+            n.line_joining(line.as_bytes(), &mut j, &mut out).unwrap();
+            prop_assert!(j.pending() <= max_pending);
+            prop_assert!(out[at..].iter().all(|e| e.field("record_types").is_some()));
+            if *t != "EOE" {
+                kept += 1;
+            }
+        }
+        j.finish(&mut out);
+        // EXECVE continuation records are merged into the first of their event.
+        let counted: usize = out.iter().map(|e| {
+            e.raw.lines().count()
+        }).sum();
+        prop_assert_eq!(counted, kept);
     }
 
     #[test]
