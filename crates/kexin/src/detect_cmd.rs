@@ -33,7 +33,7 @@ pub struct DetectArgs {
     /// Threat intelligence: STIX 2.1 bundles (.json), MISP feed directories, CSV lists.
     #[arg(long = "ioc")]
     pub ioc: Vec<PathBuf>,
-    /// Field-mapping pipeline for JSON events: a built-in name or a YAML file. Default: windows-evtx (EVTX converted to JSON) beside the kexin-logs pipeline.
+    /// Field-mapping pipeline for JSON events: a built-in name (windows-evtx: EVTX converted to JSON; windows-flat: Channel, EventID and event data at the top level) or a YAML file. Default: windows-evtx. The kexin-logs pipeline always applies.
     #[arg(long = "pipeline")]
     pub pipelines: Vec<String>,
     /// Logsource of JSON events whose logsource no pipeline derives, as `product=…,category=…,service=…`.
@@ -60,6 +60,7 @@ pub enum RulesCmd {
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum BuiltinPipeline {
     WindowsEvtx,
+    WindowsFlat,
     KexinLogs,
 }
 
@@ -67,12 +68,13 @@ fn pipeline(spec: &str) -> anyhow::Result<Pipeline> {
     if let Ok(builtin) = BuiltinPipeline::from_str(spec, true) {
         return Ok(match builtin {
             BuiltinPipeline::WindowsEvtx => Pipeline::windows_evtx_json(),
+            BuiltinPipeline::WindowsFlat => Pipeline::windows_flat_json(),
             BuiltinPipeline::KexinLogs => Pipeline::kexin_logs(),
         });
     }
     let path = Path::new(spec);
     let text = std::fs::read_to_string(path).with_context(|| {
-        format!("--pipeline {spec}: not a built-in pipeline (windows-evtx, kexin-logs) and not a readable file")
+        format!("--pipeline {spec}: not a built-in pipeline (windows-evtx, windows-flat, kexin-logs) and not a readable file")
     })?;
     Ok(Pipeline::from_yaml(&text, spec)?)
 }
