@@ -92,6 +92,14 @@ struct CompiledRule {
     need: Option<Vec<String>>,
 }
 
+/// See [`Engine::route_stats`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RouteStats {
+    pub rules: usize,
+    pub always: usize,
+    pub literals: usize,
+}
+
 /// Rules of one event logsource, with their prefilter.
 #[derive(Default)]
 struct Route {
@@ -580,6 +588,27 @@ impl Engine {
             );
         }
         route
+    }
+
+    /// How an event of this logsource is evaluated: rules routed to it, of
+    /// which evaluated for every event (no prefilter literal), and the
+    /// number of prefilter literals.
+    pub fn route_stats(&self, logsource: LogsourceRef<'_>) -> RouteStats {
+        let key = (
+            self.id_of(logsource.product),
+            self.id_of(logsource.category),
+            self.id_of(logsource.service),
+        );
+        let route = self.route(key);
+        let mut rules: Vec<u32> = route.pattern_rules.iter().flatten().copied().collect();
+        rules.extend(&route.always);
+        rules.sort_unstable();
+        rules.dedup();
+        RouteStats {
+            rules: rules.len(),
+            always: route.always.len(),
+            literals: route.pattern_rules.len(),
+        }
     }
 
     /// Evaluate an event whose logsource the caller knows.
