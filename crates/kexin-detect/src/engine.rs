@@ -89,7 +89,17 @@ struct CompiledRule {
     identifiers: Vec<u32>,
     /// Filters that suppress the rule when their condition holds.
     filters: Vec<Cond>,
+    /// Identifiers of the filters.
+    filter_identifiers: Vec<u32>,
     need: Option<Vec<String>>,
+}
+
+/// See [`Engine::route_stats`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RouteStats {
+    pub rules: usize,
+    pub always: usize,
+    pub literals: usize,
 }
 
 /// Rules of one event logsource, with their prefilter.
@@ -100,6 +110,9 @@ struct Route {
     prefilter: Option<AhoCorasick>,
     /// Prefilter pattern → rules needing it.
     pattern_rules: Vec<Vec<u32>>,
+    /// Prefilter pattern → identifiers needing it: an identifier none of
+    /// whose literals occurs is false without being evaluated.
+    pattern_idents: Vec<Vec<u32>>,
 }
 
 const NONE: u32 = 0;
@@ -113,6 +126,8 @@ pub struct Scratch {
     generation: u32,
     ident_gen: Vec<u32>,
     ident_val: Vec<bool>,
+    /// Stamped when one of the identifier's literals occurs in the event.
+    ident_possible: Vec<u32>,
     rule_gen: Vec<u32>,
     pattern_gen: Vec<u32>,
     candidates: Vec<u32>,
@@ -127,6 +142,7 @@ impl Scratch {
         if self.ident_gen.len() < idents {
             self.ident_gen.resize(idents, 0);
             self.ident_val.resize(idents, false);
+            self.ident_possible.resize(idents, 0);
         }
         if self.rule_gen.len() < rules {
             self.rule_gen.resize(rules, 0);
@@ -137,6 +153,7 @@ impl Scratch {
         self.generation = self.generation.wrapping_add(1);
         if self.generation == 0 {
             self.ident_gen.iter_mut().for_each(|g| *g = 0);
+            self.ident_possible.iter_mut().for_each(|g| *g = 0);
             self.rule_gen.iter_mut().for_each(|g| *g = 0);
             self.pattern_gen.iter_mut().for_each(|g| *g = 0);
             self.generation = 1;
@@ -220,6 +237,7 @@ impl EngineBuilder {
                         condition,
                         identifiers,
                         filters: Vec::new(),
+                        filter_identifiers: Vec::new(),
                         need,
                     })
                 }
@@ -254,7 +272,10 @@ impl EngineBuilder {
             for i in targets {
                 let ls = rules[i].logsource.clone();
                 match b.detection(&f.filter, &ls) {
-                    Ok((cond, _)) => rules[i].filters.push(cond),
+                    Ok((cond, idents)) => {
+                        rules[i].filters.push(cond);
+                        rules[i].filter_identifiers.extend(idents);
+                    }
                     Err(message) => problems.push(RuleProblem {
                         origin: origin.clone(),
                         rule: label.clone(),
@@ -554,20 +575,40 @@ impl Engine {
         let mut route = Route::default();
         let mut patterns: Vec<String> = Vec::new();
         let mut pattern_ids: HashMap<String, usize> = HashMap::new();
-        for r in rules {
-            match &self.rules[r as usize].need {
+        let mut pattern_id = |lit: &str, route: &mut Route| -> usize {
+            let key = lit.to_ascii_lowercase();
+            *pattern_ids.entry(key.clone()).or_insert_with(|| {
+                patterns.push(key);
+                route.pattern_rules.push(Vec::new());
+                route.pattern_idents.push(Vec::new());
+                patterns.len() - 1
+            })
+        };
+        let mut idents: Vec<u32> = Vec::new();
+        for &r in &rules {
+            let rule = &self.rules[r as usize];
+            match &rule.need {
                 Some(lits) if !lits.is_empty() => {
                     for l in lits {
-                        let key = l.to_ascii_lowercase();
-                        let id = *pattern_ids.entry(key.clone()).or_insert_with(|| {
-                            patterns.push(key);
-                            route.pattern_rules.push(Vec::new());
-                            patterns.len() - 1
-                        });
+                        let id = pattern_id(l, &mut route);
                         route.pattern_rules[id].push(r);
                     }
                 }
                 _ => route.always.push(r),
+            }
+            idents.extend(&rule.identifiers);
+            idents.extend(&rule.filter_identifiers);
+        }
+        if self.config.prefilter {
+            idents.sort_unstable();
+            idents.dedup();
+            for i in idents {
+                if let Some(lits) = &self.identifiers[i as usize].need {
+                    for l in lits {
+                        let id = pattern_id(l, &mut route);
+                        route.pattern_idents[id].push(i);
+                    }
+                }
             }
         }
         if !patterns.is_empty() {
@@ -580,6 +621,27 @@ impl Engine {
             );
         }
         route
+    }
+
+    /// How an event of this logsource is evaluated: rules routed to it, of
+    /// which evaluated for every event (no prefilter literal), and the
+    /// number of prefilter literals.
+    pub fn route_stats(&self, logsource: LogsourceRef<'_>) -> RouteStats {
+        let key = (
+            self.id_of(logsource.product),
+            self.id_of(logsource.category),
+            self.id_of(logsource.service),
+        );
+        let route = self.route(key);
+        let mut rules: Vec<u32> = route.pattern_rules.iter().flatten().copied().collect();
+        rules.extend(&route.always);
+        rules.sort_unstable();
+        rules.dedup();
+        RouteStats {
+            rules: rules.len(),
+            always: route.always.len(),
+            literals: route.pattern_rules.len(),
+        }
     }
 
     /// Evaluate an event whose logsource the caller knows.
@@ -606,6 +668,7 @@ impl Engine {
             let Scratch {
                 rule_gen,
                 pattern_gen,
+                ident_possible,
                 candidates,
                 ..
             } = scratch;
@@ -619,6 +682,9 @@ impl Engine {
                                 rule_gen[*r as usize] = generation;
                                 candidates.push(*r);
                             }
+                        }
+                        for i in &route.pattern_idents[p] {
+                            ident_possible[*i as usize] = generation;
                         }
                     }
                 }
@@ -644,7 +710,11 @@ impl Engine {
         if scratch.ident_gen[i] == scratch.generation {
             return scratch.ident_val[i];
         }
-        let v = self.identifiers[i].is_match(event);
+        let ident = &self.identifiers[i];
+        let possible = !self.config.prefilter
+            || ident.need.as_ref().is_none_or(|l| l.is_empty())
+            || scratch.ident_possible[i] == scratch.generation;
+        let v = possible && ident.is_match(event);
         scratch.ident_gen[i] = scratch.generation;
         scratch.ident_val[i] = v;
         v

@@ -117,6 +117,8 @@ mod matcher;
 pub mod pipeline;
 
 pub use compile::MAX_WINDASH_DASHES;
-pub use engine::{Engine, EngineBuilder, EngineConfig, Match, RuleInfo, RuleProblem, Scratch};
+pub use engine::{
+    Engine, EngineBuilder, EngineConfig, Match, RouteStats, RuleInfo, RuleProblem, Scratch,
+};
 pub use event::{EventFields, FieldValue};
 pub use pipeline::{EventLogsource, LogsourceRef, Pipeline, PipelineError};

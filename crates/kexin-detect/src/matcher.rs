@@ -22,14 +22,21 @@ pub(crate) fn fold(c: char) -> char {
     }
 }
 
+/// True when ASCII case folding on bytes is exact for `s`: every non-ASCII
+/// character has no case (dashes, symbols, CJK…), so only ASCII letters fold.
+pub(crate) fn byte_foldable(s: &str) -> bool {
+    s.chars().all(|c| {
+        c.is_ascii()
+            || (c.to_lowercase().eq(std::iter::once(c)) && c.to_uppercase().eq(std::iter::once(c)))
+    })
+}
+
 /// One token of a wildcard pattern.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum GlobTok {
     Char(char),
     /// `?`: exactly one character.
     One,
-    /// `*`: any run of characters.
-    Any,
 }
 
 /// A Sigma string pattern after placeholder expansion and encodings.
@@ -58,11 +65,9 @@ pub(crate) enum StrMatcher {
     },
     /// Substring search (any of the literals when built for an OR list).
     Contains(AhoCorasick),
-    /// General wildcard pattern (also used for non-ASCII literals).
-    Glob {
-        toks: Vec<GlobTok>,
-        cased: bool,
-    },
+    /// General wildcard pattern (also used for literals with cased
+    /// non-ASCII letters).
+    Glob(Glob),
 }
 
 fn ascii_eq(a: &[u8], b: &[u8], cased: bool) -> bool {
@@ -89,7 +94,7 @@ impl StrMatcher {
     /// Compile a pattern. Patterns made of one ASCII literal (optionally
     /// between `*`) get byte-wise fast paths.
     pub(crate) fn new(pieces: &[Piece], cased: bool) -> StrMatcher {
-        let lit_ascii = |s: &String| s.is_ascii();
+        let lit_ascii = |s: &String| byte_foldable(s);
         match pieces {
             [] => StrMatcher::Exact {
                 lit: String::new(),
@@ -110,28 +115,7 @@ impl StrMatcher {
             [Piece::Any, Piece::Lit(l), Piece::Any] if lit_ascii(l) => {
                 StrMatcher::Contains(contains_automaton([l], cased))
             }
-            [Piece::Any] => StrMatcher::Glob {
-                toks: vec![GlobTok::Any],
-                cased,
-            },
-            _ => {
-                let mut toks = Vec::new();
-                for p in pieces {
-                    match p {
-                        Piece::Lit(l) => toks.extend(
-                            l.chars()
-                                .map(|c| GlobTok::Char(if cased { c } else { fold(c) })),
-                        ),
-                        Piece::One => toks.push(GlobTok::One),
-                        Piece::Any => {
-                            if toks.last() != Some(&GlobTok::Any) {
-                                toks.push(GlobTok::Any)
-                            }
-                        }
-                    }
-                }
-                StrMatcher::Glob { toks, cased }
-            }
+            _ => StrMatcher::Glob(Glob::new(pieces, cased)),
         }
     }
 
@@ -153,53 +137,148 @@ impl StrMatcher {
                     )
             }
             StrMatcher::Contains(ac) => ac.is_match(hay),
-            StrMatcher::Glob { toks, cased } => glob_match(toks, hay, *cased),
+            StrMatcher::Glob(g) => g.is_match(hay),
         }
     }
 }
 
-/// Wildcard match with one backtracking point per `*` (linear in practice,
-/// O(n·m) worst case, never exponential).
-pub(crate) fn glob_match(toks: &[GlobTok], hay: &str, cased: bool) -> bool {
-    let norm = |c: char| if cased { c } else { fold(c) };
-    let hay_chars: &str = hay;
-    let mut t = 0usize; // token index
-    let mut h = 0usize; // byte offset in hay
-    let mut star: Option<(usize, usize)> = None; // (token after *, hay offset)
-    loop {
-        let next = hay_chars[h..].chars().next();
-        match (toks.get(t), next) {
-            (Some(GlobTok::Any), _) => {
-                t += 1;
-                star = Some((t, h));
-                continue;
+/// A run of characters and `?` between two `*`.
+#[derive(Debug, Clone)]
+struct Segment {
+    toks: Vec<GlobTok>,
+    /// Substring search for segments of byte-foldable characters only.
+    finder: Option<AhoCorasick>,
+}
+
+impl Segment {
+    fn new(toks: Vec<GlobTok>, cased: bool) -> Segment {
+        let literal: Option<String> = toks
+            .iter()
+            .map(|t| match t {
+                GlobTok::Char(c) => Some(*c),
+                _ => None,
+            })
+            .collect();
+        let finder = literal
+            .filter(|l| !l.is_empty() && byte_foldable(l))
+            .map(|l| contains_automaton([l], cased));
+        Segment { toks, finder }
+    }
+
+    /// End offset when the segment matches `hay` at byte offset `at`.
+    fn match_at(&self, hay: &str, at: usize, cased: bool) -> Option<usize> {
+        let mut chars = hay[at..].char_indices();
+        for t in &self.toks {
+            let (_, c) = chars.next()?;
+            if let GlobTok::Char(p) = t
+                && *p != if cased { c } else { fold(c) }
+            {
+                return None;
             }
-            (Some(GlobTok::One), Some(c)) => {
-                t += 1;
-                h += c.len_utf8();
-                continue;
-            }
-            (Some(GlobTok::Char(p)), Some(c)) if *p == norm(c) => {
-                t += 1;
-                h += c.len_utf8();
-                continue;
-            }
-            (None, None) => return true,
-            _ => {}
         }
-        // mismatch: retry from the last star, one character further
-        match star {
-            Some((st, sh)) => match hay_chars[sh..].chars().next() {
-                Some(c) => {
-                    let sh = sh + c.len_utf8();
-                    star = Some((st, sh));
-                    t = st;
-                    h = sh;
+        Some(chars.next().map_or(hay.len(), |(i, _)| at + i))
+    }
+
+    /// Leftmost match at or after byte offset `from`: (start, end).
+    fn find(&self, hay: &str, from: usize, cased: bool) -> Option<(usize, usize)> {
+        if let Some(ac) = &self.finder {
+            let m = ac.find(aho_corasick::Input::new(hay).span(from..hay.len()))?;
+            return Some((m.start(), m.end()));
+        }
+        let mut at = from;
+        loop {
+            if let Some(end) = self.match_at(hay, at, cased) {
+                return Some((at, end));
+            }
+            at += hay[at..].chars().next()?.len_utf8();
+        }
+    }
+}
+
+/// A wildcard pattern as segments separated by `*`: the first is anchored
+/// at the start, the last at the end, the middle ones are found leftmost
+/// in order (greedy leftmost is exact for `*`-only wildcards), so matching
+/// is linear in the text.
+#[derive(Debug, Clone)]
+pub(crate) struct Glob {
+    /// Segments; `None` at either end when the pattern starts/ends with `*`.
+    segments: Vec<Segment>,
+    leading_star: bool,
+    trailing_star: bool,
+    cased: bool,
+}
+
+impl Glob {
+    pub(crate) fn new(pieces: &[Piece], cased: bool) -> Glob {
+        let mut segments = Vec::new();
+        let mut cur: Vec<GlobTok> = Vec::new();
+        let leading_star = pieces.first() == Some(&Piece::Any);
+        let trailing_star = pieces.last() == Some(&Piece::Any);
+        for p in pieces {
+            match p {
+                Piece::Lit(l) => cur.extend(
+                    l.chars()
+                        .map(|c| GlobTok::Char(if cased { c } else { fold(c) })),
+                ),
+                Piece::One => cur.push(GlobTok::One),
+                Piece::Any => {
+                    if !cur.is_empty() {
+                        segments.push(Segment::new(std::mem::take(&mut cur), cased));
+                    }
                 }
-                None => return false,
-            },
-            None => return false,
+            }
         }
+        if !cur.is_empty() {
+            segments.push(Segment::new(cur, cased));
+        }
+        Glob {
+            segments,
+            leading_star,
+            trailing_star,
+            cased,
+        }
+    }
+
+    pub(crate) fn is_match(&self, hay: &str) -> bool {
+        let cased = self.cased;
+        let n = self.segments.len();
+        if n == 0 {
+            // '' or only stars
+            return self.leading_star || hay.is_empty();
+        }
+        let mut pos = 0usize;
+        let mut first = 0usize;
+        if !self.leading_star {
+            match self.segments[0].match_at(hay, 0, cased) {
+                Some(end) => pos = end,
+                None => return false,
+            }
+            first = 1;
+            if n == 1 && !self.trailing_star {
+                return pos == hay.len();
+            }
+        }
+        let last_anchored = !self.trailing_star && first < n;
+        let middle_end = if last_anchored { n - 1 } else { n };
+        for seg in &self.segments[first..middle_end] {
+            match seg.find(hay, pos, cased) {
+                Some((_, end)) => pos = end,
+                None => return false,
+            }
+        }
+        if last_anchored {
+            // the last segment must end exactly at the end of the text
+            let seg = &self.segments[n - 1];
+            let mut start = hay.len();
+            for _ in 0..seg.toks.len() {
+                match hay[..start].chars().next_back() {
+                    Some(c) => start -= c.len_utf8(),
+                    None => return false,
+                }
+            }
+            return start >= pos && seg.match_at(hay, start, cased) == Some(hay.len());
+        }
+        true
     }
 }
 
@@ -417,6 +496,34 @@ mod tests {
         assert!(m(&[lit("straße")], false, "STRAßE"));
         assert!(m(&[Piece::One], false, "é"));
         assert!(!m(&[Piece::One], false, "ab"));
+        // segments: anchored ends, leftmost middles, `?` inside segments
+        let p = [
+            lit("a"),
+            Piece::Any,
+            lit("b"),
+            Piece::One,
+            lit("d"),
+            Piece::Any,
+            lit("e"),
+        ];
+        assert!(m(&p, false, "axxbcdyye"));
+        assert!(!m(&p, false, "axxbcdyy"));
+        assert!(m(
+            &[Piece::Any, lit("ab"), Piece::Any, lit("ab")],
+            false,
+            "abab"
+        ));
+        assert!(!m(
+            &[Piece::Any, lit("ab"), Piece::Any, lit("ab")],
+            false,
+            "aba"
+        ));
+        assert!(!m(&[lit("ab"), Piece::Any, lit("ba")], false, "aba"));
+        assert!(m(
+            &[Piece::Any, lit(" \u{2013}exec "), Piece::Any],
+            false,
+            "x \u{2013}EXEC y"
+        ));
     }
 
     #[test]

@@ -504,7 +504,10 @@ mod tests {
         assert_eq!(w.map_field("EventID", &pc), vec!["Event.System.EventID"]);
         assert_eq!(
             w.map_field("CommandLine", &pc),
-            vec!["Event.EventData.CommandLine"]
+            vec![
+                "Event.EventData.CommandLine",
+                "Event.UserData.*.CommandLine"
+            ]
         );
         assert_eq!(
             w.map_field("Image", &pc),

@@ -38,3 +38,28 @@ fn sigmahq_corpus_compiles() {
     );
     insta::assert_snapshot!("corpus_compile", summary);
 }
+
+#[test]
+#[ignore = "diagnostic: prints routing and prefilter figures"]
+fn route_figures() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(RULES);
+    let report = kexin_sigma::load_dir(&dir).expect("read rules");
+    let mut b = Engine::builder(EngineConfig {
+        pipelines: vec![Pipeline::windows_evtx_json(), Pipeline::kexin_logs()],
+        ..Default::default()
+    });
+    b.add_load_report(&report);
+    let engine = b.build();
+    for (p, c, s) in [
+        ("windows", Some("process_creation"), Some("sysmon")),
+        ("windows", Some("registry_set"), Some("sysmon")),
+        ("linux", None, Some("sshd")),
+    ] {
+        let ls = kexin_detect::LogsourceRef {
+            product: Some(p),
+            category: c,
+            service: s,
+        };
+        eprintln!("{p} {c:?} {s:?}: {:?}", engine.route_stats(ls));
+    }
+}

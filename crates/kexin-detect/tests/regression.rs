@@ -111,6 +111,15 @@ fn sigmahq_regression_data() {
     });
     builder.add_load_report(&report);
     let engine = builder.build();
+    let mut naive = Engine::builder(EngineConfig {
+        pipelines: vec![Pipeline::windows_evtx_json()],
+        prefilter: false,
+        ..Default::default()
+    });
+    naive.add_load_report(&report);
+    let naive = naive.build();
+    let mut naive_scratch = Scratch::new();
+    let mut prefilter_differences: Vec<String> = Vec::new();
 
     let mut infos = Vec::new();
     info_files(&base.join("regression_data"), &mut infos);
@@ -174,7 +183,19 @@ fn sigmahq_regression_data() {
                 };
                 let mut out = Vec::new();
                 for ev in &evs {
+                    let before = out.len();
                     engine.evaluate_json(ev, &mut scratch, &mut out);
+                    // the prefilter must never change what matches, for any rule
+                    let mut all = Vec::new();
+                    naive.evaluate_json(ev, &mut naive_scratch, &mut all);
+                    let fast: Vec<usize> = out[before..].iter().map(|m| m.rule_index).collect();
+                    let slow: Vec<usize> = all.iter().map(|m| m.rule_index).collect();
+                    if fast != slow {
+                        prefilter_differences.push(format!(
+                            "{json:?}: prefilter {fast:?}, naive {slow:?}",
+                            json = t.path
+                        ));
+                    }
                 }
                 let got = out.iter().filter(|m| m.rule_index == index).count();
                 let erratum = ERRATA.iter().find(|(id, _, _)| *id == rule.id);
@@ -210,6 +231,11 @@ fn sigmahq_regression_data() {
         not_run.len(),
         not_run.join("\n"),
         errata.join("\n")
+    );
+    assert!(
+        prefilter_differences.is_empty(),
+        "{}",
+        prefilter_differences.join("\n")
     );
     assert!(
         mismatches.is_empty(),
