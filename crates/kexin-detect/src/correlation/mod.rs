@@ -66,8 +66,9 @@
 //! [`Limits::max_lateness_ms`] behind it is inserted at its place in time
 //! and counts in every window evaluated afterwards that covers it; one
 //! further behind is dropped and counted ([`Stats::late_dropped`]), as is
-//! one older than the window its group is evaluating (before the start of a
-//! sliding window, before the anchor of a deferred one). Windows already
+//! one more than `timespan` older than its group's newest observation (it
+//! cannot share a window with it). A late observation before a deferred
+//! window's first one moves the window's start back to it. Windows already
 //! evaluated are not revisited. Deferred windows wait for the lateness
 //! before they are evaluated, so their hits come that much later. Hits fed
 //! back through a chain carry their window's last time and are not subject
@@ -788,14 +789,16 @@ impl Compiled {
         let before = self.groups.get(&key).map_or(0, Group::len);
         let group = match self.groups.get_mut(&key) {
             Some(g) => {
-                let too_old = if self.eager {
-                    t < g.newest - self.span
-                } else {
-                    t < g.first
-                };
-                if too_old {
+                if t < g.newest - self.span {
                     stats.late_dropped += 1;
                     return;
+                }
+                if !self.eager && t < g.first {
+                    // A late event before a deferred window's anchor that
+                    // still fits with everything in it: the window starts
+                    // earlier (and closes earlier).
+                    g.first = t;
+                    self.closes.push(Reverse((t + self.span, key.clone())));
                 }
                 g
             }
