@@ -411,11 +411,7 @@ impl CorrelationEngine {
                 .map(|ri| c.group_by.iter().map(|g| field_for(g, ri)).collect())
                 .collect();
             let (fields, mut predicates, percentile) = match &c.condition {
-                Some(cond) => (
-                    cond.field.clone(),
-                    cond.predicates.clone(),
-                    cond.percentile,
-                ),
+                Some(cond) => (cond.field.clone(), cond.predicates.clone(), cond.percentile),
                 None => (Vec::new(), Vec::new(), None),
             };
             use CorrelationType as K;
@@ -596,7 +592,10 @@ impl CorrelationEngine {
             None => {}
         }
         if !late {
-            self.watermark = Some(self.watermark.map_or(obs.timestamp, |w| w.max(obs.timestamp)));
+            self.watermark = Some(
+                self.watermark
+                    .map_or(obs.timestamp, |w| w.max(obs.timestamp)),
+            );
         }
         self.expire(&mut fresh);
         self.chain(fresh)
@@ -718,7 +717,10 @@ fn check_cycles(
             && let Some(cycle) = visit(c, routes, base, &mut state, &mut path)
         {
             return Err(CorrelationError::Cycle {
-                path: cycle.iter().map(|&i| label(&correlations[i].meta)).collect(),
+                path: cycle
+                    .iter()
+                    .map(|&i| label(&correlations[i].meta))
+                    .collect(),
             });
         }
     }
@@ -897,7 +899,11 @@ impl Compiled {
             let Some(Reverse((end, key))) = self.closes.pop() else {
                 break;
             };
-            if self.groups.get(&key).is_some_and(|g| g.first + self.span == end) {
+            if self
+                .groups
+                .get(&key)
+                .is_some_and(|g| g.first + self.span == end)
+            {
                 self.close(&key, out);
             }
         }

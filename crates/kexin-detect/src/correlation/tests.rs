@@ -39,7 +39,12 @@ fn error(yaml: &str, names: &[&str]) -> String {
 }
 
 /// Observation of rule `name` at `t` ms with `fields`.
-fn at(e: &mut CorrelationEngine, name: &str, t: i64, fields: &[(&str, &str)]) -> Vec<CorrelationHit> {
+fn at(
+    e: &mut CorrelationEngine,
+    name: &str,
+    t: i64,
+    fields: &[(&str, &str)],
+) -> Vec<CorrelationHit> {
     let lookup = |k: &str| {
         fields
             .iter()
@@ -85,7 +90,11 @@ fn event_count_fires_at_threshold_and_resets() {
     assert_eq!(h.title, "Many failures");
     assert_eq!(h.group, vec![("ip".to_string(), "10.0.0.1".to_string())]);
     assert_eq!((h.window_start, h.window_end, h.value), (0, 2 * S, 3.0));
-    let ids: Vec<_> = h.contributors.iter().map(|c| c.event_id.as_deref().unwrap()).collect();
+    let ids: Vec<_> = h
+        .contributors
+        .iter()
+        .map(|c| c.event_id.as_deref().unwrap())
+        .collect();
     assert_eq!(ids, ["0", "1000", "2000"]);
     assert!(h.contributors.iter().all(|c| c.rule == "failed"));
     assert!(h.emit);
@@ -183,11 +192,31 @@ correlation:
     assert_eq!(hits[0].window_start, 0);
 
     // Several fields: distinct tuples ("linked by AND").
-    let yaml = yaml.replace("field: user", "field: [user, host]").replace("gt: 2", "gte: 2");
+    let yaml = yaml
+        .replace("field: user", "field: [user, host]")
+        .replace("gt: 2", "gte: 2");
     let mut e = engine(&yaml, &["failed"]);
-    at(&mut e, "failed", 0, &[("ip", "a"), ("user", "u"), ("host", "h1")]);
-    assert!(at(&mut e, "failed", 1, &[("ip", "a"), ("user", "u"), ("host", "h1")]).is_empty());
-    let hits = at(&mut e, "failed", 2, &[("ip", "a"), ("user", "u"), ("host", "h2")]);
+    at(
+        &mut e,
+        "failed",
+        0,
+        &[("ip", "a"), ("user", "u"), ("host", "h1")],
+    );
+    assert!(
+        at(
+            &mut e,
+            "failed",
+            1,
+            &[("ip", "a"), ("user", "u"), ("host", "h1")]
+        )
+        .is_empty()
+    );
+    let hits = at(
+        &mut e,
+        "failed",
+        2,
+        &[("ip", "a"), ("user", "u"), ("host", "h2")],
+    );
     assert_eq!(values(&hits), [2.0]);
 }
 
@@ -209,7 +238,15 @@ correlation:
     at(&mut e, "failed", 5 * S, &[("ip", "a"), ("user", "u2")]);
     // u1 seen again at 9 s keeps it in the window at 15 s.
     at(&mut e, "failed", 9 * S, &[("ip", "a"), ("user", "u1")]);
-    assert_eq!(values(&at(&mut e, "failed", 15 * S, &[("ip", "a"), ("user", "u3")])), [3.0]);
+    assert_eq!(
+        values(&at(
+            &mut e,
+            "failed",
+            15 * S,
+            &[("ip", "a"), ("user", "u3")]
+        )),
+        [3.0]
+    );
 
     let mut e = engine(yaml, &["failed"]);
     at(&mut e, "failed", 0, &[("ip", "a"), ("user", "u1")]);
@@ -236,7 +273,11 @@ fn temporal_needs_every_rule_in_any_order() {
     let hits = at(&mut e, "b", 30 * S, &h);
     assert_eq!(values(&hits), [3.0]);
     assert_eq!((hits[0].window_start, hits[0].window_end), (0, 30 * S));
-    let rules: Vec<_> = hits[0].contributors.iter().map(|c| c.rule.as_str()).collect();
+    let rules: Vec<_> = hits[0]
+        .contributors
+        .iter()
+        .map(|c| c.rule.as_str())
+        .collect();
     assert_eq!(rules, ["c", "a", "a", "b"]);
 
     // Spread over more than the timespan: no hit.
@@ -321,7 +362,10 @@ correlation:
     assert!(at(&mut e, "web", 1, &[("src", "a"), ("bytes", "lots")]).is_empty());
     assert_eq!(e.stats().non_numeric, 1);
     assert!(at(&mut e, "web", 2, &[("src", "a"), ("bytes", "400")]).is_empty());
-    assert_eq!(values(&at(&mut e, "web", 3, &[("src", "a"), ("bytes", " 1 ")])), [1001.0]);
+    assert_eq!(
+        values(&at(&mut e, "web", 3, &[("src", "a"), ("bytes", " 1 ")])),
+        [1001.0]
+    );
 }
 
 const AVG: &str = "
@@ -427,7 +471,9 @@ correlation:
     assert_eq!(values(&e.flush()), [27.5]);
 
     // Without `percentile`: the 50th.
-    let p50 = yaml.replace("        percentile: 90\n", "").replace("gte: 46", "eq: 35");
+    let p50 = yaml
+        .replace("        percentile: 90\n", "")
+        .replace("gte: 46", "eq: 35");
     let mut e = engine(&p50, &["web"]);
     for (t, v) in [(0, "50"), (1, "15"), (2, "40"), (3, "20"), (4, "35")] {
         at(&mut e, "web", t, &[("src", "a"), ("ms", v)]);
@@ -497,7 +543,10 @@ correlation:
     let mut e = engine(yaml, &["internal_error", "new_network_connection"]);
     let err = [("source.ip", "203.0.113.9"), ("destination.ip", "10.0.0.5")];
     let conn_same = [("source.ip", "10.0.0.5"), ("destination.ip", "203.0.113.9")];
-    let conn_other = [("source.ip", "10.0.0.5"), ("destination.ip", "198.51.100.1")];
+    let conn_other = [
+        ("source.ip", "10.0.0.5"),
+        ("destination.ip", "198.51.100.1"),
+    ];
     assert!(at(&mut e, "internal_error", 0, &err).is_empty());
     assert!(at(&mut e, "new_network_connection", S, &conn_other).is_empty());
     let hits = at(&mut e, "new_network_connection", 2 * S, &conn_same);
@@ -578,7 +627,11 @@ fn chained_hit_fires_outer_in_the_same_call() {
 
 #[test]
 fn generate_makes_referenced_rules_stand_alone() {
-    let yaml = CHAIN.replacen("    timespan: 10m\nlevel", "    timespan: 10m\n    generate: true\nlevel", 1);
+    let yaml = CHAIN.replacen(
+        "    timespan: 10m\nlevel",
+        "    timespan: 10m\n    generate: true\nlevel",
+        1,
+    );
     let e = engine(&yaml, &["failed", "success"]);
     assert!(e.emit_standalone(None, Some("success")));
     assert!(e.emit_standalone(None, Some("many_failed")));
@@ -659,7 +712,9 @@ correlation: {type: event_count, rules: [a], group-by: [x], timespan: 1m, condit
         "'failed' is the id or name of more than one rule"
     );
     let twice = COUNT.replace("[failed]", "[failed, id-failed]");
-    assert!(error(&twice, &["failed"]).contains("rules 'failed' and 'id-failed' are the same rule"));
+    assert!(
+        error(&twice, &["failed"]).contains("rules 'failed' and 'id-failed' are the same rule")
+    );
     let alias = format!("{COUNT}    aliases:\n        ip:\n            nope: src\n");
     assert!(error(&alias, &["failed", "nope"]).contains("alias 'ip' refers to 'nope'"));
     let pct = "
@@ -674,7 +729,9 @@ correlation:
     assert!(error(pct, &["web"]).contains("percentile 101 is not within 0–100"));
     let two = pct.replace("field: ms, percentile: 101", "field: [a, b]");
     assert!(error(&two, &["web"]).contains("must name one numeric field, not 2"));
-    let pct_on_sum = pct.replace("value_percentile", "value_sum").replace("101", "5");
+    let pct_on_sum = pct
+        .replace("value_percentile", "value_sum")
+        .replace("101", "5");
     assert!(error(&pct_on_sum, &["web"]).contains("percentile is only for value_percentile"));
     let dup = COUNT.replace("[ip]", "[ip, ip]");
     assert!(error(&dup, &["failed"]).contains("group-by 'ip' is listed twice"));
@@ -694,7 +751,10 @@ fn late_observations_within_lateness_count() {
     assert!(hits.is_empty());
     let hits = at(&mut e, "failed", 98 * S, &ip);
     assert_eq!(values(&hits), [3.0]);
-    assert_eq!((hits[0].window_start, hits[0].window_end), (97 * S, 100 * S));
+    assert_eq!(
+        (hits[0].window_start, hits[0].window_end),
+        (97 * S, 100 * S)
+    );
     // 6 s behind: dropped.
     at(&mut e, "failed", 95 * S, &ip);
     assert_eq!(e.stats().late_dropped, 1);

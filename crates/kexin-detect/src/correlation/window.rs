@@ -344,7 +344,10 @@ mod tests {
         let m = a.measure(CorrelationType::EventCount, 50.0).unwrap();
         assert_eq!((m.value, m.start, m.end), (5.0, 10, 12));
         assert_eq!(a.evict_before(11), 1);
-        assert_eq!(a.measure(CorrelationType::EventCount, 50.0).unwrap().value, 2.0);
+        assert_eq!(
+            a.measure(CorrelationType::EventCount, 50.0).unwrap().value,
+            2.0
+        );
     }
 
     #[test]
@@ -355,9 +358,15 @@ mod tests {
         }
         // "a" at 1 is superseded by "a" at 3: evicting before 2 keeps both values.
         a.evict_before(2);
-        assert_eq!(a.measure(CorrelationType::ValueCount, 50.0).unwrap().value, 2.0);
+        assert_eq!(
+            a.measure(CorrelationType::ValueCount, 50.0).unwrap().value,
+            2.0
+        );
         a.evict_before(3);
-        assert_eq!(a.measure(CorrelationType::ValueCount, 50.0).unwrap().value, 1.0);
+        assert_eq!(
+            a.measure(CorrelationType::ValueCount, 50.0).unwrap().value,
+            1.0
+        );
     }
 
     #[test]
@@ -367,7 +376,10 @@ mod tests {
             a.insert(t, 0, Payload::Value(format!("v{}", t % 3).into()));
         }
         assert!(a.len() <= 2 * 3 + 16 + 1, "{}", a.len());
-        assert_eq!(a.measure(CorrelationType::ValueCount, 50.0).unwrap().value, 3.0);
+        assert_eq!(
+            a.measure(CorrelationType::ValueCount, 50.0).unwrap().value,
+            3.0
+        );
     }
 
     #[test]
