@@ -784,14 +784,14 @@ impl Compiled {
         // A deferred window that this observation falls after is over.
         if !self.eager
             && let Some(g) = self.groups.get(&key)
-            && t > g.first + self.span
+            && t > g.first.saturating_add(self.span)
         {
             self.close(&key, out);
         }
         let before = self.groups.get(&key).map_or(0, Group::len);
         let group = match self.groups.get_mut(&key) {
             Some(g) => {
-                if t < g.newest - self.span {
+                if t < g.newest.saturating_sub(self.span) {
                     stats.late_dropped += 1;
                     return;
                 }
@@ -800,13 +800,15 @@ impl Compiled {
                     // still fits with everything in it: the window starts
                     // earlier (and closes earlier).
                     g.first = t;
-                    self.closes.push(Reverse((t + self.span, key.clone())));
+                    self.closes
+                        .push(Reverse((t.saturating_add(self.span), key.clone())));
                 }
                 g
             }
             None => {
                 if !self.eager {
-                    self.closes.push(Reverse((t + self.span, key.clone())));
+                    self.closes
+                        .push(Reverse((t.saturating_add(self.span), key.clone())));
                 }
                 self.groups
                     .entry(key.clone())
@@ -817,7 +819,7 @@ impl Compiled {
         group.agg.insert(t, input.rule, payload);
         group.remember(t, input.rule, input.event_id, limits.max_contributors);
         if self.eager {
-            group.evict_before(group.newest - self.span);
+            group.evict_before(group.newest.saturating_sub(self.span));
         }
         while group.agg.len() > limits.max_entries_per_group {
             group.agg.pop_oldest();
@@ -902,7 +904,7 @@ impl Compiled {
             if self
                 .groups
                 .get(&key)
-                .is_some_and(|g| g.first + self.span == end)
+                .is_some_and(|g| g.first.saturating_add(self.span) == end)
             {
                 self.close(&key, out);
             }
@@ -923,7 +925,7 @@ impl Compiled {
         let span = self.span;
         let mut freed = 0;
         self.groups.retain(|_, g| {
-            let keep = g.newest + span >= horizon;
+            let keep = g.newest.saturating_add(span) >= horizon;
             if !keep {
                 freed += g.len();
             }

@@ -938,3 +938,80 @@ proptest! {
         prop_assert_eq!(e.stats().late_dropped, 0);
     }
 }
+
+/// One rule set with every correlation type, chained, for robustness tests.
+const EVERY_TYPE: &str = "
+title: count
+name: count
+correlation: {type: event_count, rules: [r], group-by: [g], timespan: 5s, condition: {gte: 2}}
+---
+title: distinct
+name: distinct
+correlation: {type: value_count, rules: [r, s], group-by: [g], timespan: 5s, condition: {field: v, gt: 1, lte: 3}}
+---
+title: temporal
+name: temporal
+correlation: {type: temporal, rules: [r, s], group-by: [g], timespan: 5s}
+---
+title: ordered
+name: ordered
+correlation: {type: temporal_ordered, rules: [count, s, distinct], group-by: [g], timespan: 5s}
+---
+title: sum
+correlation: {type: value_sum, rules: [r], group-by: [g], timespan: 5s, condition: {field: v, gte: 3}}
+---
+title: avg
+correlation: {type: value_avg, rules: [s], group-by: [g], timespan: 5s, condition: {field: v, neq: 2}}
+---
+title: pct
+correlation: {type: value_percentile, rules: [r], group-by: [g], timespan: 5s, condition: {field: v, percentile: 75, lt: 4}}
+---
+title: median
+correlation: {type: value_median, rules: [temporal, s], group-by: [g], timespan: 5s, condition: {field: v, gte: 0}}
+";
+
+#[test]
+fn extreme_timestamps_do_not_overflow() {
+    let mut e = engine(EVERY_TYPE, &["r", "s"]);
+    for t in [i64::MAX, i64::MIN, 0, i64::MAX - 1, i64::MIN + 1] {
+        for r in ["r", "s"] {
+            at(&mut e, r, t, &[("g", "a"), ("v", "1")]);
+        }
+    }
+    e.advance(i64::MAX);
+    e.flush();
+    assert_eq!(e.stats().groups, 0);
+}
+
+proptest! {
+    /// Any stream, in any order, through every type and chain: no panic,
+    /// and the state accounting returns to zero at the end.
+    #[test]
+    fn any_stream_is_handled(
+        events in proptest::collection::vec((any::<bool>(), -20_000i64..20_000, 0u8..3, 0u8..5), 0..120),
+        lateness in 0i64..10_000,
+    ) {
+        let mut e = engine(EVERY_TYPE, &["r", "s"]).with_limits(Limits {
+            max_lateness_ms: lateness,
+            max_groups: 2,
+            max_entries: 20,
+            max_entries_per_group: 5,
+            max_contributors: 3,
+        });
+        for (rule, t, g, v) in events {
+            let (g, v) = (g.to_string(), v.to_string());
+            for h in at(&mut e, if rule { "r" } else { "s" }, t, &[("g", &g), ("v", &v)]) {
+                prop_assert!(h.window_start <= h.window_end);
+                prop_assert!(h.contributors.len() <= 3);
+            }
+            for c in &e.correlations {
+                let held: usize = c.groups.values().map(Group::len).sum();
+                prop_assert_eq!(c.entries, held, "entry accounting of {}", c.title);
+                prop_assert!(c.entries <= 20 && c.groups.len() <= 2, "{} over its caps", c.title);
+            }
+        }
+        e.flush();
+        let s = e.stats();
+        prop_assert_eq!((s.groups, s.entries), (0, 0));
+    }
+}
