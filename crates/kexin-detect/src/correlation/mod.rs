@@ -240,14 +240,22 @@ fn label(meta: &Metadata) -> String {
 
 type GroupKey = Box<[String]>;
 
-/// One correlation rule, resolved, with its state.
+/// What a hit says about its rule.
 #[derive(Debug)]
-struct Compiled {
+struct HitMeta {
     id: Option<String>,
     name: Option<String>,
     title: String,
     level: Option<Level>,
     tags: Vec<String>,
+    kind: CorrelationType,
+    emit: bool,
+}
+
+/// One correlation rule, resolved, with its state.
+#[derive(Debug)]
+struct Compiled {
+    meta: HitMeta,
     kind: CorrelationType,
     rules: Vec<String>,
     group_names: Vec<String>,
@@ -259,7 +267,6 @@ struct Compiled {
     percentile: f64,
     span: i64,
     eager: bool,
-    emit: bool,
     groups: HashMap<GroupKey, Group>,
     /// Deferred windows by end time (stale entries are skipped when popped).
     closes: BinaryHeap<Reverse<(i64, GroupKey)>>,
@@ -469,11 +476,15 @@ impl CorrelationEngine {
                     .iter()
                     .all(|(op, _)| matches!(op, CmpOp::Gt | CmpOp::Gte));
             compiled.push(Compiled {
-                id: c.meta.id.clone(),
-                name: c.meta.name.clone(),
-                title: c.meta.title.clone(),
-                level: c.meta.level,
-                tags: c.meta.tags.clone(),
+                meta: HitMeta {
+                    id: c.meta.id.clone(),
+                    name: c.meta.name.clone(),
+                    title: c.meta.title.clone(),
+                    level: c.meta.level,
+                    tags: c.meta.tags.clone(),
+                    kind: c.kind,
+                    emit: true,
+                },
                 kind: c.kind,
                 rules: c.rules.clone(),
                 group_names: c.group_by.clone(),
@@ -483,7 +494,6 @@ impl CorrelationEngine {
                 percentile,
                 span,
                 eager,
-                emit: true,
                 groups: HashMap::new(),
                 closes: BinaryHeap::new(),
                 entries: 0,
@@ -492,7 +502,7 @@ impl CorrelationEngine {
         }
         let standalone: Vec<bool> = generate_any.iter().map(|g| g.unwrap_or(true)).collect();
         for (ci, c) in compiled.iter_mut().enumerate() {
-            c.emit = standalone[base + ci];
+            c.meta.emit = standalone[base + ci];
         }
         check_cycles(correlations, &routes, base)?;
         Ok(CorrelationEngine {
@@ -727,6 +737,45 @@ fn check_cycles(
     Ok(())
 }
 
+impl HitMeta {
+    fn hit(
+        &self,
+        rules: &[String],
+        group_names: &[String],
+        key: &[String],
+        g: &Group,
+        m: window::Measure,
+    ) -> CorrelationHit {
+        CorrelationHit {
+            rule_id: self.id.clone(),
+            rule_name: self.name.clone(),
+            title: self.title.clone(),
+            level: self.level,
+            tags: self.tags.clone(),
+            kind: self.kind,
+            group: group_names
+                .iter()
+                .cloned()
+                .zip(key.iter().cloned())
+                .collect(),
+            window_start: m.start,
+            window_end: m.end,
+            value: m.value,
+            contributors: g
+                .recent
+                .iter()
+                .filter(|c| (m.start..=m.end).contains(&c.0))
+                .map(|(t, r, e)| Contributor {
+                    rule: rules[*r].clone(),
+                    timestamp: *t,
+                    event_id: e.as_deref().map(str::to_string),
+                })
+                .collect(),
+            emit: self.emit,
+        }
+    }
+}
+
 impl Compiled {
     fn observe(
         &mut self,
@@ -788,7 +837,6 @@ impl Compiled {
         {
             self.close(&key, out);
         }
-        let before = self.groups.get(&key).map_or(0, Group::len);
         let group = match self.groups.get_mut(&key) {
             Some(g) => {
                 if t < g.newest.saturating_sub(self.span) {
@@ -815,6 +863,7 @@ impl Compiled {
                     .or_insert_with(|| Group::new(self.kind, self.rules.len(), t))
             }
         };
+        let before = group.len();
         group.newest = group.newest.max(t);
         group.agg.insert(t, input.rule, payload);
         group.remember(t, input.rule, input.event_id, limits.max_contributors);
@@ -825,52 +874,23 @@ impl Compiled {
             group.agg.pop_oldest();
             stats.entries_evicted += 1;
         }
-        let after = group.len();
-        self.entries = self.entries - before + after;
+        self.entries = self.entries - before + group.len();
 
         if self.eager
             && let Some(m) = group.agg.measure(self.kind, self.percentile)
             && satisfies(&self.predicates, m.value)
         {
-            let hit = self.hit(&key, m);
-            self.remove(&key);
-            out.push(hit);
-            return;
+            out.push(
+                self.meta
+                    .hit(&self.rules, &self.group_names, &key, group, m),
+            );
+            // The events of a hit do not count again; the emptied group
+            // stays (no reallocation for the next event) until swept.
+            self.entries -= group.len();
+            group.clear();
         }
         if self.groups.len() > limits.max_groups || self.entries > limits.max_entries {
             self.evict_least_recent(limits, stats);
-        }
-    }
-
-    fn hit(&self, key: &GroupKey, m: window::Measure) -> CorrelationHit {
-        let g = &self.groups[key];
-        CorrelationHit {
-            rule_id: self.id.clone(),
-            rule_name: self.name.clone(),
-            title: self.title.clone(),
-            level: self.level,
-            tags: self.tags.clone(),
-            kind: self.kind,
-            group: self
-                .group_names
-                .iter()
-                .cloned()
-                .zip(key.iter().cloned())
-                .collect(),
-            window_start: m.start,
-            window_end: m.end,
-            value: m.value,
-            contributors: g
-                .recent
-                .iter()
-                .filter(|c| (m.start..=m.end).contains(&c.0))
-                .map(|(t, r, e)| Contributor {
-                    rule: self.rules[*r].clone(),
-                    timestamp: *t,
-                    event_id: e.as_deref().map(str::to_string),
-                })
-                .collect(),
-            emit: self.emit,
         }
     }
 
@@ -888,7 +908,10 @@ impl Compiled {
             .and_then(|g| g.agg.measure(self.kind, self.percentile))
             && satisfies(&self.predicates, m.value)
         {
-            out.push(self.hit(key, m));
+            out.push(
+                self.meta
+                    .hit(&self.rules, &self.group_names, key, &self.groups[key], m),
+            );
         }
         self.remove(key);
     }

@@ -1006,8 +1006,8 @@ proptest! {
             }
             for c in &e.correlations {
                 let held: usize = c.groups.values().map(Group::len).sum();
-                prop_assert_eq!(c.entries, held, "entry accounting of {}", c.title);
-                prop_assert!(c.entries <= 20 && c.groups.len() <= 2, "{} over its caps", c.title);
+                prop_assert_eq!(c.entries, held, "entry accounting of {}", c.meta.title);
+                prop_assert!(c.entries <= 20 && c.groups.len() <= 2, "{} over its caps", c.meta.title);
             }
         }
         e.flush();

@@ -52,7 +52,12 @@ pub(super) enum Agg {
 
 /// Index at which `t` keeps `deque` (sorted by the key) sorted, after equal keys.
 fn insert_at<T>(deque: &VecDeque<T>, t: i64, key: impl Fn(&T) -> i64) -> usize {
-    deque.partition_point(|e| key(e) <= t)
+    match deque.back() {
+        // In order, the common case.
+        Some(last) if key(last) <= t => deque.len(),
+        None => 0,
+        _ => deque.partition_point(|e| key(e) <= t),
+    }
 }
 
 impl Agg {
@@ -299,6 +304,26 @@ impl Group {
         self.recent.insert(i, (t, rule, event.map(Box::from)));
         if self.recent.len() > cap {
             self.recent.pop_front();
+        }
+    }
+
+    /// Forgets every entry, keeping the allocations.
+    pub(super) fn clear(&mut self) {
+        self.recent.clear();
+        match &mut self.agg {
+            Agg::Count { runs, total } => {
+                runs.clear();
+                *total = 0;
+            }
+            Agg::Distinct { entries, latest } => {
+                entries.clear();
+                latest.clear();
+            }
+            Agg::Temporal { hits } => hits.iter_mut().for_each(VecDeque::clear),
+            Agg::Numeric { entries, sum } => {
+                entries.clear();
+                *sum = 0.0;
+            }
         }
     }
 
