@@ -147,7 +147,7 @@ impl Default for Limits {
             max_groups: 100_000,
             max_entries_per_group: 10_000,
             max_entries: 1_000_000,
-            max_contributors: 32,
+            max_contributors: 16,
         }
     }
 }
@@ -238,7 +238,8 @@ fn label(meta: &Metadata) -> String {
     }
 }
 
-type GroupKey = Box<[String]>;
+/// The group-by values, [`encode_tuple`]d: one allocation, one indirection.
+type GroupKey = Box<str>;
 
 /// What a hit says about its rule.
 #[derive(Debug)]
@@ -267,7 +268,8 @@ struct Compiled {
     percentile: f64,
     span: i64,
     eager: bool,
-    groups: HashMap<GroupKey, Group>,
+    /// Boxed: the table stays small and dense for probing.
+    groups: HashMap<GroupKey, Box<Group>>,
     /// Deferred windows by end time (stale entries are skipped when popped).
     closes: BinaryHeap<Reverse<(i64, GroupKey)>>,
     entries: usize,
@@ -309,18 +311,38 @@ fn satisfies(predicates: &[(CmpOp, f64)], v: f64) -> bool {
     })
 }
 
-/// Length-prefixed so that no two value tuples encode alike.
-fn encode_tuple(values: &[String]) -> Box<str> {
-    if let [one] = values {
-        return one.as_str().into();
+/// One value as itself; several length-prefixed, so that no two tuples
+/// encode alike.
+fn encode_tuple(mut values: Vec<String>) -> Box<str> {
+    if values.len() == 1 {
+        return values.pop().unwrap_or_default().into_boxed_str();
     }
     let mut s = String::new();
-    for v in values {
+    for v in &values {
         s.push_str(&v.len().to_string());
         s.push(':');
         s.push_str(v);
     }
-    s.into()
+    s.into_boxed_str()
+}
+
+/// The `n` values [`encode_tuple`] joined.
+fn decode_tuple(key: &str, n: usize) -> Vec<String> {
+    if n == 1 {
+        return vec![key.to_string()];
+    }
+    let mut out = Vec::with_capacity(n);
+    let mut rest = key;
+    while let Some((len, tail)) = rest.split_once(':') {
+        let len: usize = len.parse().unwrap_or(tail.len()).min(tail.len());
+        let len = (0..=len)
+            .rev()
+            .find(|&l| tail.is_char_boundary(l))
+            .unwrap_or(0);
+        out.push(tail[..len].to_string());
+        rest = &tail[len..];
+    }
+    out
 }
 
 impl CorrelationEngine {
@@ -742,7 +764,7 @@ impl HitMeta {
         &self,
         rules: &[String],
         group_names: &[String],
-        key: &[String],
+        key: &str,
         g: &Group,
         m: window::Measure,
     ) -> CorrelationHit {
@@ -756,7 +778,7 @@ impl HitMeta {
             group: group_names
                 .iter()
                 .cloned()
-                .zip(key.iter().cloned())
+                .zip(decode_tuple(key, group_names.len()))
                 .collect(),
             window_start: m.start,
             window_end: m.end,
@@ -807,7 +829,7 @@ impl Compiled {
                         }
                     }
                 }
-                Payload::Value(encode_tuple(&values))
+                Payload::Value(encode_tuple(values))
             }
             CorrelationType::ValueSum
             | CorrelationType::ValueAvg
@@ -827,7 +849,7 @@ impl Compiled {
             }
             _ => Payload::Occurrence,
         };
-        let key: GroupKey = key.into_boxed_slice();
+        let key: GroupKey = encode_tuple(key);
         let t = input.timestamp;
 
         // A deferred window that this observation falls after is over.
@@ -860,7 +882,7 @@ impl Compiled {
                 }
                 self.groups
                     .entry(key.clone())
-                    .or_insert_with(|| Group::new(self.kind, self.rules.len(), t))
+                    .or_insert_with(|| Box::new(Group::new(self.kind, self.rules.len(), t)))
             }
         };
         let before = group.len();

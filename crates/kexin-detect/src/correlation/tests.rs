@@ -971,6 +971,27 @@ correlation: {type: value_median, rules: [temporal, s], group-by: [g], timespan:
 ";
 
 #[test]
+fn group_keys_round_trip() {
+    for values in [
+        vec![],
+        vec!["10.0.0.1".to_string()],
+        vec![
+            "a:b".to_string(),
+            String::new(),
+            "3:x".to_string(),
+            "ü".to_string(),
+        ],
+    ] {
+        let n = values.len();
+        assert_eq!(decode_tuple(&encode_tuple(values.clone()), n), values);
+    }
+    // Distinct tuples never share a key.
+    let a = encode_tuple(vec!["1:a".to_string(), "b".to_string()]);
+    let b = encode_tuple(vec!["1".to_string(), "a1:b".to_string()]);
+    assert_ne!(a, b);
+}
+
+#[test]
 fn extreme_timestamps_do_not_overflow() {
     let mut e = engine(EVERY_TYPE, &["r", "s"]);
     for t in [i64::MAX, i64::MIN, 0, i64::MAX - 1, i64::MIN + 1] {
@@ -1005,7 +1026,7 @@ proptest! {
                 prop_assert!(h.contributors.len() <= 3);
             }
             for c in &e.correlations {
-                let held: usize = c.groups.values().map(Group::len).sum();
+                let held: usize = c.groups.values().map(|g| g.len()).sum();
                 prop_assert_eq!(c.entries, held, "entry accounting of {}", c.meta.title);
                 prop_assert!(c.entries <= 20 && c.groups.len() <= 2, "{} over its caps", c.meta.title);
             }
