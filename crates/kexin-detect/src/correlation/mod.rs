@@ -326,6 +326,19 @@ fn encode_tuple(mut values: Vec<String>) -> Box<str> {
     s.into_boxed_str()
 }
 
+/// The [`encode_tuple`] of `fields` looked up on an event; `None` when one
+/// is missing.
+fn lookup_tuple(field: &dyn Fn(&str) -> Option<String>, fields: &[String]) -> Option<Box<str>> {
+    if let [one] = fields {
+        return field(one).map(String::into_boxed_str);
+    }
+    let values = fields
+        .iter()
+        .map(|f| field(f))
+        .collect::<Option<Vec<_>>>()?;
+    Some(encode_tuple(values))
+}
+
 /// The `n` values [`encode_tuple`] joined.
 fn decode_tuple(key: &str, n: usize) -> Vec<String> {
     if n == 1 {
@@ -807,29 +820,17 @@ impl Compiled {
         out: &mut Vec<CorrelationHit>,
     ) {
         let field = input.field;
-        let mut key = Vec::with_capacity(self.group_names.len());
-        for f in &self.group_fields[input.rule] {
-            match field(f) {
-                Some(v) => key.push(v),
-                None => {
-                    stats.missing_field += 1;
-                    return;
-                }
-            }
-        }
+        let Some(key) = lookup_tuple(field, &self.group_fields[input.rule]) else {
+            stats.missing_field += 1;
+            return;
+        };
         let payload = match self.kind {
             CorrelationType::ValueCount => {
-                let mut values = Vec::with_capacity(self.value_fields[input.rule].len());
-                for f in &self.value_fields[input.rule] {
-                    match field(f) {
-                        Some(v) => values.push(v),
-                        None => {
-                            stats.missing_field += 1;
-                            return;
-                        }
-                    }
-                }
-                Payload::Value(encode_tuple(values))
+                let Some(values) = lookup_tuple(field, &self.value_fields[input.rule]) else {
+                    stats.missing_field += 1;
+                    return;
+                };
+                Payload::Value(values)
             }
             CorrelationType::ValueSum
             | CorrelationType::ValueAvg
@@ -849,7 +850,6 @@ impl Compiled {
             }
             _ => Payload::Occurrence,
         };
-        let key: GroupKey = encode_tuple(key);
         let t = input.timestamp;
 
         // A deferred window that this observation falls after is over.
