@@ -33,10 +33,11 @@
 //! * **Eager, sliding** — `event_count`, `value_count`, `value_sum`,
 //!   `temporal`, `temporal_ordered` whose condition has only lower bounds
 //!   (`gt`, `gte`; the temporal types without a condition mean "all
-//!   referenced rules"). These aggregates only grow as events are added,
-//!   so once the window ending at the newest observation satisfies the
-//!   condition no later event can make that untrue: the hit is reported at
-//!   once, with the window `[newest − timespan, newest]`.
+//!   referenced rules"). These aggregates only grow as events are added
+//!   (a sum does as long as the values are not negative), so once the
+//!   window ending at the newest observation, `[newest − timespan,
+//!   newest]`, satisfies the condition, later events cannot make that
+//!   window's verdict wrong: the hit is reported at once.
 //! * **Deferred, anchored** — any condition with an upper bound or an
 //!   equality (`lt`, `lte`, `eq`, `neq`, ranges like `gt: 100, lte: 200`),
 //!   and every `value_avg`, `value_percentile` and `value_median` (which
@@ -86,8 +87,53 @@
 //! dropped, unevaluated). Group keys come from attacker-controlled fields,
 //! so the maps use the standard library's randomly keyed SipHash, and
 //! [`Stats`] reports every eviction so a saturated engine is visible.
-//! Worst case per correlation: `max_entries` entries of a few dozen bytes
-//! plus the key strings.
+//! Worst case per correlation: `max_entries` entries of a few dozen bytes,
+//! plus per group its key and a fixed ≈ 150 bytes (`max_groups` of them;
+//! a group emptied by a hit stays until swept, so the next event of a
+//! busy group does not reallocate).
+//!
+//! # Example
+//!
+//! ```
+//! use kexin_detect::correlation::{CorrelationEngine, Observation};
+//! use kexin_sigma::{Metadata, SigmaDocument, parse_str};
+//!
+//! let text = r#"
+//! title: Brute force
+//! correlation:
+//!     type: event_count
+//!     rules: [failed_login]
+//!     group-by: [SourceIp]
+//!     timespan: 5m
+//!     condition: {gte: 3}
+//! "#;
+//! let rules = parse_str(text, "rules.yml").unwrap();
+//! let SigmaDocument::Correlation(brute_force) = &rules[0] else { unreachable!() };
+//! let failed_login = Metadata {
+//!     title: "Failed login".into(),
+//!     name: Some("failed_login".into()),
+//!     ..Metadata::default()
+//! };
+//! let mut engine = CorrelationEngine::new(&[brute_force.clone()], [&failed_login]).unwrap();
+//!
+//! // The evaluator reports each match of `failed_login` with a field lookup.
+//! let lookup = |field: &str| (field == "SourceIp").then(|| "203.0.113.7".to_string());
+//! let mut hits = Vec::new();
+//! for second in 0..3 {
+//!     hits.extend(engine.observe(&Observation {
+//!         rule_id: None,
+//!         rule_name: Some("failed_login"),
+//!         timestamp: 1_710_000_000_000 + second * 1000,
+//!         event_id: None,
+//!         field: &lookup,
+//!     }));
+//! }
+//! assert_eq!(hits.len(), 1);
+//! assert_eq!(hits[0].value, 3.0);
+//! assert_eq!(hits[0].group, [("SourceIp".to_string(), "203.0.113.7".to_string())]);
+//! // A failed login is not an alert of its own: the correlation has no `generate`.
+//! assert!(!engine.emit_standalone(None, Some("failed_login")));
+//! ```
 //!
 //! # `generate`
 //!
