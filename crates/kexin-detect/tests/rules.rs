@@ -383,6 +383,8 @@ fn hits_carry_their_evidence() {
             }
         }
     }
+    // The hits as the API serializes them (inner step, then the sequence).
+    insta::assert_json_snapshot!("brute_force_then_success_hits", hits);
     let outer = hits
         .iter()
         .find(|h| h.rule_name.as_deref() == Some("kexin_ssh_brute_force_then_success"))

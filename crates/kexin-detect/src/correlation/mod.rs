@@ -219,7 +219,8 @@ pub struct CorrelationHit {
     pub level: Option<Level>,
     pub tags: Vec<String>,
     pub kind: CorrelationType,
-    /// `group-by` name → value, in the rule's order.
+    /// `group-by` name → value, in the rule's order (a JSON object).
+    #[serde(serialize_with = "group_as_map")]
     pub group: Vec<(String, String)>,
     /// Time of the first and last observation in the evaluated window (for
     /// `temporal_ordered`: of the first and last event of the sequence).
@@ -234,6 +235,10 @@ pub struct CorrelationHit {
     /// Whether this hit is an alert of its own: false when the correlation
     /// is referenced by other correlations, none of which sets `generate`.
     pub emit: bool,
+}
+
+fn group_as_map<S: serde::Serializer>(group: &[(String, String)], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_map(group.iter().map(|(k, v)| (k, v)))
 }
 
 /// Counters over the engine's life, and the current state size.
