@@ -398,7 +398,7 @@ fn hits_carry_their_evidence() {
     let evidence: Vec<(&str, Option<&str>)> = outer
         .contributors
         .iter()
-        .map(|c| (c.rule.as_str(), c.event_id.as_deref()))
+        .map(|c| (&*c.rule, c.event_id.as_deref()))
         .collect();
     assert_eq!(
         evidence,

@@ -150,6 +150,7 @@ mod tests;
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
+use std::sync::Arc;
 
 use kexin_sigma::{CmpOp, CorrelationRule, CorrelationType, Level, Metadata, SigmaDocument};
 use serde::Serialize;
@@ -202,12 +203,14 @@ impl Default for Limits {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Contributor {
     /// The rule as written in the correlation's `rules`.
-    pub rule: String,
+    #[serde(serialize_with = "as_str")]
+    pub rule: Arc<str>,
     /// Event time, Unix milliseconds.
     pub timestamp: i64,
     /// The observation's `event_id`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub event_id: Option<String>,
+    #[serde(serialize_with = "as_opt_str")]
+    pub event_id: Option<Arc<str>>,
 }
 
 /// A correlation rule that fired.
@@ -235,6 +238,17 @@ pub struct CorrelationHit {
     /// Whether this hit is an alert of its own: false when the correlation
     /// is referenced by other correlations, none of which sets `generate`.
     pub emit: bool,
+}
+
+fn as_str<S: serde::Serializer>(v: &Arc<str>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(v)
+}
+
+fn as_opt_str<S: serde::Serializer>(v: &Option<Arc<str>>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => s.serialize_some(&**v),
+        None => s.serialize_none(),
+    }
 }
 
 fn group_as_map<S: serde::Serializer>(group: &[(String, String)], s: S) -> Result<S::Ok, S::Error> {
@@ -309,7 +323,8 @@ struct HitMeta {
 struct Compiled {
     meta: HitMeta,
     kind: CorrelationType,
-    rules: Vec<String>,
+    /// Shared with every hit's contributors (a hit clones no string).
+    rules: Vec<Arc<str>>,
     group_names: Vec<String>,
     /// Per referenced rule: the event field of each group-by name.
     group_fields: Vec<Vec<String>>,
@@ -572,7 +587,7 @@ impl CorrelationEngine {
                     emit: true,
                 },
                 kind: c.kind,
-                rules: c.rules.clone(),
+                rules: c.rules.iter().map(|r| Arc::from(r.as_str())).collect(),
                 group_names: c.group_by.clone(),
                 group_fields,
                 value_fields,
@@ -826,7 +841,7 @@ fn check_cycles(
 impl HitMeta {
     fn hit(
         &self,
-        rules: &[String],
+        rules: &[Arc<str>],
         group_names: &[String],
         key: &str,
         g: &Group,
@@ -854,7 +869,7 @@ impl HitMeta {
                 .map(|(t, r, e)| Contributor {
                     rule: rules[*r].clone(),
                     timestamp: *t,
-                    event_id: e.as_deref().map(str::to_string),
+                    event_id: e.clone(),
                 })
                 .collect(),
             emit: self.emit,

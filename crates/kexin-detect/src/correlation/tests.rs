@@ -96,7 +96,7 @@ fn event_count_fires_at_threshold_and_resets() {
         .map(|c| c.event_id.as_deref().unwrap())
         .collect();
     assert_eq!(ids, ["0", "1000", "2000"]);
-    assert!(h.contributors.iter().all(|c| c.rule == "failed"));
+    assert!(h.contributors.iter().all(|c| &*c.rule == "failed"));
     assert!(h.emit);
     // The events of a hit do not count again.
     assert!(at(&mut e, "failed", 3 * S, &ip).is_empty());
@@ -164,7 +164,7 @@ fn rules_are_referenced_by_id_or_name() {
     let hits = at(&mut e, "failed", 2, &ip);
     assert_eq!(values(&hits), [3.0]);
     // The contributor names the rule as the correlation wrote it.
-    assert_eq!(hits[0].contributors[0].rule, "id-failed");
+    assert_eq!(&*hits[0].contributors[0].rule, "id-failed");
     assert_eq!(hits[0].contributors[1].event_id, None);
 }
 
@@ -273,11 +273,7 @@ fn temporal_needs_every_rule_in_any_order() {
     let hits = at(&mut e, "b", 30 * S, &h);
     assert_eq!(values(&hits), [3.0]);
     assert_eq!((hits[0].window_start, hits[0].window_end), (0, 30 * S));
-    let rules: Vec<_> = hits[0]
-        .contributors
-        .iter()
-        .map(|c| c.rule.as_str())
-        .collect();
+    let rules: Vec<_> = hits[0].contributors.iter().map(|c| &*c.rule).collect();
     assert_eq!(rules, ["c", "a", "a", "b"]);
 
     // Spread over more than the timespan: no hit.
@@ -605,7 +601,7 @@ fn chained_correlations_feed_hits_back() {
     assert_eq!(h.tags, ["attack.credential_access"]);
     assert!(h.emit);
     assert_eq!((h.window_start, h.window_end), (62 * S, 70 * S));
-    let rules: Vec<_> = h.contributors.iter().map(|c| c.rule.as_str()).collect();
+    let rules: Vec<_> = h.contributors.iter().map(|c| &*c.rule).collect();
     assert_eq!(rules, ["many_failed", "success"]);
     // Base rules referenced without `generate` are not stand-alone alerts.
     assert!(!e.emit_standalone(Some("id-failed"), Some("failed")));

@@ -16,6 +16,7 @@
 //!   (exact for integer-valued fields below 2^53, which byte counts are).
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 
 use kexin_sigma::CorrelationType;
 
@@ -279,7 +280,7 @@ pub(super) struct Group {
     pub newest: i64,
     pub agg: Agg,
     /// `(timestamp, rule index, event id)`, sorted, at most `max_contributors`.
-    pub recent: VecDeque<(i64, usize, Option<Box<str>>)>,
+    pub recent: VecDeque<(i64, usize, Option<Arc<str>>)>,
 }
 
 impl Group {
@@ -301,7 +302,7 @@ impl Group {
             return;
         }
         let i = insert_at(&self.recent, t, |c| c.0);
-        self.recent.insert(i, (t, rule, event.map(Box::from)));
+        self.recent.insert(i, (t, rule, event.map(Arc::from)));
         if self.recent.len() > cap {
             self.recent.pop_front();
         }
