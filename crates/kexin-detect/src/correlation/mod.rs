@@ -270,7 +270,7 @@ pub struct Stats {
     pub entries_evicted: u64,
     /// Groups dropped by the group and entry caps.
     pub groups_evicted: u64,
-    /// Groups held now.
+    /// Groups held now (a group emptied by a hit counts until swept).
     pub groups: usize,
     /// Entries held now.
     pub entries: usize,
@@ -683,7 +683,8 @@ impl CorrelationEngine {
             .watermark
             .is_some_and(|w| obs.timestamp < w.saturating_sub(self.limits.max_lateness_ms));
         match self.rule_number(obs.rule_id, obs.rule_name) {
-            _ if late => self.stats.late_dropped += 1,
+            Some(r) if late && !self.routes[r].is_empty() => self.stats.late_dropped += 1,
+            Some(_) if late => {}
             Some(r) => {
                 for &(ci, ri) in &self.routes[r] {
                     let input = Input {
