@@ -7,7 +7,13 @@
 //! back as an observation of the correlation, so `temporal_ordered` over
 //! "many failed logins" (itself an `event_count`) and "successful login"
 //! works like the example at the end of the Sigma correlation
-//! specification.
+//! specification. A chained hit carries its group-by values (and its last
+//! event's time), nothing else: a correlation over another correlation can
+//! group by, or aggregate, only fields among the inner one's `group-by`
+//! (through `aliases` if named differently). [`CorrelationEngine::new`]
+//! refuses anything else rather than never firing. (The specification lets
+//! an outer rule group differently from its inner rule; that needs the
+//! inner events' fields, which a stream engine no longer has.)
 //!
 //! # State model
 //!
@@ -430,7 +436,8 @@ impl CorrelationEngine {
     /// `name`), and validates what the parser cannot check alone: every
     /// reference resolves to exactly one rule, no rule is referenced twice
     /// by one correlation, aliases name referenced rules, correlations do not
-    /// refer to each other in a cycle, value types name one numeric field
+    /// refer to each other in a cycle, a correlation over another one uses
+    /// only the fields its hits carry, value types name one numeric field
     /// (several for `value_count`), `percentile` is within 0–100.
     pub fn new<'a>(
         correlations: &[CorrelationRule],
@@ -515,7 +522,7 @@ impl CorrelationEngine {
                     return Err(invalid(format!("group-by '{g}' is listed twice")));
                 }
             }
-            let group_fields = (0..c.rules.len())
+            let group_fields: Vec<Vec<String>> = (0..c.rules.len())
                 .map(|ri| c.group_by.iter().map(|g| field_for(g, ri)).collect())
                 .collect();
             let (fields, mut predicates, percentile) = match &c.condition {
@@ -565,9 +572,23 @@ impl CorrelationEngine {
                 .ok()
                 .and_then(|s| s.checked_mul(1000))
                 .ok_or_else(|| invalid("timespan is too long".to_string()))?;
-            let value_fields = (0..c.rules.len())
+            let value_fields: Vec<Vec<String>> = (0..c.rules.len())
                 .map(|ri| fields.iter().map(|f| field_for(f, ri)).collect())
                 .collect();
+            // A chained hit carries only its group-by values: any other field
+            // would be missing from every observation of that reference.
+            for (ri, &rule) in resolved.iter().enumerate() {
+                let Some(inner) = rule.checked_sub(base).map(|i| &correlations[i]) else {
+                    continue;
+                };
+                let needed = group_fields[ri].iter().chain(&value_fields[ri]);
+                if let Some(f) = needed.into_iter().find(|f| !inner.group_by.contains(f)) {
+                    return Err(invalid(format!(
+                        "field '{f}' is not a group-by field of correlation '{}', whose hits carry only those",
+                        c.rules[ri]
+                    )));
+                }
+            }
             let grows = matches!(
                 c.kind,
                 K::EventCount | K::ValueCount | K::ValueSum | K::Temporal | K::TemporalOrdered

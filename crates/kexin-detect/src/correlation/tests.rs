@@ -729,6 +729,11 @@ correlation:
         .replace("value_percentile", "value_sum")
         .replace("101", "5");
     assert!(error(&pct_on_sum, &["web"]).contains("percentile is only for value_percentile"));
+    let chained_field = CHAIN.replacen("group-by: [User]", "group-by: [User, Host]", 1);
+    assert!(
+        error(&chained_field, &["failed", "success"])
+            .contains("field 'Host' is not a group-by field of correlation 'many_failed'")
+    );
     let dup = COUNT.replace("[ip]", "[ip, ip]");
     assert!(error(&dup, &["failed"]).contains("group-by 'ip' is listed twice"));
 }
@@ -963,7 +968,7 @@ title: pct
 correlation: {type: value_percentile, rules: [r], group-by: [g], timespan: 5s, condition: {field: v, percentile: 75, lt: 4}}
 ---
 title: median
-correlation: {type: value_median, rules: [temporal, s], group-by: [g], timespan: 5s, condition: {field: v, gte: 0}}
+correlation: {type: value_median, rules: [temporal, s], group-by: [g], timespan: 5s, condition: {field: g, gte: 0}}
 ";
 
 #[test]
