@@ -908,6 +908,34 @@ proptest! {
         prop_assert_eq!(got, reference(&events, span_s * S, threshold, true));
     }
 
+    /// `temporal_ordered` over two rules against an exhaustive search for an
+    /// A at or before a B in the window ending at each event.
+    #[test]
+    fn temporal_ordered_matches_brute_force(events in stream(), span_s in 1i64..5) {
+        let yaml = format!("title: t\ncorrelation:\n    type: temporal_ordered\n    rules: [a, b]\n    group-by: [g]\n    timespan: {span_s}s\n");
+        let mut e = engine(&yaml, &["a", "b"]).with_limits(Limits { max_lateness_ms: 0, ..Limits::default() });
+        let mut got = Vec::new();
+        for &(t, g, v) in &events {
+            let rule = if v % 2 == 0 { "a" } else { "b" };
+            for h in at(&mut e, rule, t, &[("g", &g.to_string())]) {
+                got.push((h.group[0].1.clone(), t));
+            }
+        }
+        let mut want = Vec::new();
+        let mut state: HashMap<u8, Vec<(i64, bool)>> = HashMap::new();
+        for &(t, g, v) in &events {
+            let s = state.entry(g).or_default();
+            s.push((t, v % 2 == 0));
+            s.retain(|x| x.0 >= t - span_s * S);
+            let found = s.iter().any(|a| a.1 && s.iter().any(|b| !b.1 && a.0 <= b.0));
+            if found {
+                want.push((g.to_string(), t));
+                s.clear();
+            }
+        }
+        prop_assert_eq!(got, want);
+    }
+
     /// Shuffling events within the lateness changes nothing for a window
     /// that is evaluated after they all arrived: total counts per group
     /// over a long deferred window equal the number of events.
