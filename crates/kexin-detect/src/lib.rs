@@ -110,6 +110,7 @@
 //! ```
 
 mod compile;
+pub mod correlation;
 mod engine;
 pub mod event;
 pub mod finding;

@@ -207,6 +207,15 @@ pub struct LoadReport {
     pub rejected: Vec<(PathBuf, SigmaError)>,
 }
 
+/// `*.yml`/`*.yaml`, except rule test cases kept beside the rules
+/// (`<rule>.tests.yml`, the format of `kexin rules test`).
+fn is_rule_file(p: &Path) -> bool {
+    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    (name.ends_with(".yml") || name.ends_with(".yaml"))
+        && !name.ends_with(".tests.yml")
+        && !name.ends_with(".tests.yaml")
+}
+
 fn collect_yml(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
@@ -214,15 +223,15 @@ fn collect_yml(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
         let p = entry.path();
         if ty.is_dir() {
             collect_yml(&p, out)?;
-        } else if ty.is_file() && p.extension().is_some_and(|e| e == "yml" || e == "yaml") {
+        } else if ty.is_file() && is_rule_file(&p) {
             out.push(p);
         }
     }
     Ok(())
 }
 
-/// Load every `*.yml`/`*.yaml` file under `dir`. Error names in the report
-/// are relative to `dir`.
+/// Load every `*.yml`/`*.yaml` file under `dir` (but not `*.tests.yml`
+/// test cases). Error names in the report are relative to `dir`.
 pub fn load_dir(dir: &Path) -> std::io::Result<LoadReport> {
     let mut files = Vec::new();
     collect_yml(dir, &mut files)?;
