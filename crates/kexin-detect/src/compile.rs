@@ -271,9 +271,10 @@ fn pattern_pieces(
             PatternPart::AnyChar => alts.iter_mut().for_each(|a| a.push(Piece::One)),
             PatternPart::AnyChars => alts.iter_mut().for_each(|a| push_any(a)),
             PatternPart::Placeholder(name) => {
+                // Configured but empty: the item matches nothing (e.g. no
+                // bastion hosts, so a bastion filter excludes no source).
                 let values = placeholders
                     .get(name)
-                    .filter(|v| !v.is_empty())
                     .ok_or_else(|| format!("placeholder '%{name}%' has no configured value"))?;
                 let mut next = Vec::new();
                 for a in &alts {

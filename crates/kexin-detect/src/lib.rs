@@ -70,9 +70,16 @@
 //!   (by id or name) whose logsource the filter's logsource covers; when the
 //!   filter's condition holds the rule does not fire (the spec's example:
 //!   `condition: selection` removes the admin accounts).
-//! * Correlation rules are not evaluated here (see the correlation engine);
-//!   each [`Match`] carries what it needs: rule id and name, event time,
-//!   and [`Engine::field`] to read a Sigma field from the event.
+//! * Correlation rules run in [`correlation`] over the matches, never over
+//!   events: each [`Match`] carries what it needs (rule id and name, event
+//!   time, and [`Engine::field`] to read a Sigma field from the event).
+//!   [`stream::DetectionStream`] ties evaluator and correlations together
+//!   for a stream of events, with Sigma's `generate` semantics.
+//! * Rules ship with their own test cases (`<rule>.tests.yml`, run by
+//!   [`rule_tests`] and `kexin rules test`); Kexin's own rules are in
+//!   `rules/` (SSH brute force and spraying, admin accounts, sudo abuse, log
+//!   and audit tampering, east-west lateral movement).
+//! * Matches become OCSF Detection Findings in [`finding`].
 //!
 //! Field names reach events through [`Pipeline`]s (YAML, a subset of
 //! pySigma's processing pipelines); two ship built in:
@@ -116,6 +123,8 @@ pub mod event;
 pub mod finding;
 mod matcher;
 pub mod pipeline;
+pub mod rule_tests;
+pub mod stream;
 
 pub use compile::MAX_WINDASH_DASHES;
 pub use engine::{

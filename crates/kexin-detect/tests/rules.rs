@@ -1,54 +1,19 @@
 //! Kexin's own rules (`rules/`): they load, they are complete, their test
 //! cases (`<rule>.tests.yml`, format in `rules/README.md`) are well formed,
-//! and the correlation rules produce exactly the hits their test cases
-//! expect when the correlation engine is driven with the test lines.
-//!
-//! The detection evaluator is not on this branch. The correlation test
-//! therefore decides which base rules match an event with the hand-written
-//! stand-ins in [`base_rule_matches`], one per base rule that a correlation
-//! refers to, each a transcription of that rule's `detection`. Their counts
-//! are checked against the base rules' own expectations too, so a stand-in
-//! that drifts from its test cases fails. `kexin rules test` runs the same
-//! files through the real evaluator once it is merged.
+//! and every case passes through the real evaluator and correlation engine
+//! (`kexin_detect::rule_tests`, the code behind `kexin rules test`).
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::net::IpAddr;
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use kexin_detect::correlation::{CorrelationEngine, Observation};
+use kexin_detect::correlation::{CorrelationEngine, CorrelationHit};
+use kexin_detect::stream::{Detection, DetectionStream};
+use kexin_detect::rule_tests::{self, Case, DEFAULT_REFERENCE, InputKind, TestFile};
+use kexin_detect::{Engine, EngineConfig, Pipeline};
 use kexin_logs::{Event, Normalizer};
 use kexin_sigma::{SearchBody, SigmaDocument};
-use serde::Deserialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-
-/// Default `reference_time` (gives BSD syslog timestamps their year).
-const DEFAULT_REFERENCE: &str = "2024-12-31T23:59:59Z";
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct TestFile {
-    reference_time: Option<String>,
-    #[serde(default)]
-    placeholders: BTreeMap<String, Vec<String>>,
-    cases: Vec<Case>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Case {
-    name: String,
-    input: InputKind,
-    lines: Vec<String>,
-    expect: BTreeMap<String, u64>,
-}
-
-#[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(rename_all = "lowercase")]
-enum InputKind {
-    Syslog,
-    Json,
-}
 
 fn rules_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("rules")
@@ -79,17 +44,11 @@ fn load() -> Loaded {
 }
 
 fn tests_path(rule_file: &Path) -> PathBuf {
-    let stem = rule_file.file_stem().unwrap().to_str().unwrap();
-    rules_dir()
-        .join(rule_file)
-        .with_file_name(format!("{stem}.tests.yml"))
+    rule_tests::tests_path(&rules_dir().join(rule_file))
 }
 
 fn read_tests(rule_file: &Path) -> TestFile {
-    let path = tests_path(rule_file);
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (every rule file needs test cases)", path.display()));
-    serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    rule_tests::read_test_file(&tests_path(rule_file)).unwrap()
 }
 
 fn normalize(file: &Path, tests: &TestFile, case: &Case) -> Vec<Event> {
@@ -120,13 +79,6 @@ fn normalize(file: &Path, tests: &TestFile, case: &Case) -> Vec<Event> {
             ev
         })
         .collect()
-}
-
-fn millis(ev: &Event) -> i64 {
-    (ev.time
-        .expect("checked by normalize")
-        .unix_timestamp_nanos()
-        / 1_000_000) as i64
 }
 
 fn rule_key(d: &SigmaDocument) -> String {
@@ -244,117 +196,21 @@ fn every_rule_file_has_well_formed_test_cases() {
     }
 }
 
-fn internal(ip: &str) -> bool {
-    match ip.parse::<IpAddr>() {
-        Ok(IpAddr::V4(v4)) => v4.is_private(),
-        Ok(IpAddr::V6(v6)) => v6.is_unique_local(),
-        Err(_) => false,
-    }
-}
-
-/// Stand-ins for the evaluator: does base rule `rule` match `ev`? Each is
-/// a transcription of the rule's `detection` in `rules/`.
-fn base_rule_matches(rule: &str, ev: &Event, placeholders: &BTreeMap<String, Vec<String>>) -> bool {
-    let f = |k: &str| ev.field(k).unwrap_or("");
-    let service =
-        |s: &str| ev.logsource.product == Some("linux") && ev.logsource.service == Some(s);
-    match rule {
-        "kexin_sshd_failed_login" => service("sshd") && f("EventType") == "ssh_login_failure",
-        "kexin_sshd_invalid_user" => service("sshd") && f("EventType") == "ssh_invalid_user",
-        "kexin_sshd_successful_login" => service("sshd") && f("EventType") == "ssh_login_success",
-        "kexin_sudo_auth_failure" => service("sudo") && f("EventType") == "sudo_auth_failure",
-        "kexin_east_west_admin_port" => {
-            const PORTS: [&str; 9] = [
-                "22", "23", "135", "139", "445", "3389", "5900", "5985", "5986",
-            ];
-            let bastions = placeholders
-                .get("bastion_hosts")
-                .map_or(&[][..], Vec::as_slice);
-            ev.logsource.category == Some("network_connection")
-                && internal(f("SourceIp"))
-                && internal(f("DestinationIp"))
-                && PORTS.contains(&f("DestinationPort"))
-                && !bastions.iter().any(|b| b == f("SourceIp"))
-                && f("DestinationIp") != f("SourceIp")
-        }
-        other => panic!("no stand-in for base rule '{other}': add one to base_rule_matches"),
-    }
-}
-
 #[test]
-fn correlation_rules_fire_as_their_test_cases_expect() {
-    let loaded = load();
-    // Base rules some correlation refers to: the ones the stand-ins cover.
-    let engine = CorrelationEngine::from_documents(loaded.all()).unwrap();
-    let base: Vec<(&str, Option<&str>)> = loaded
-        .all()
-        .filter_map(|d| match d {
-            SigmaDocument::Detection(r)
-                if engine.is_referenced(r.meta.id.as_deref(), r.meta.name.as_deref()) =>
-            {
-                Some((r.meta.name.as_deref().unwrap(), r.meta.id.as_deref()))
-            }
-            _ => None,
+fn every_case_passes_through_the_real_engine() {
+    let report = kexin_detect::rule_tests::run_dir(&rules_dir()).unwrap();
+    assert!(report.untested.is_empty(), "{:?}", report.untested);
+    let failures: Vec<String> = report
+        .cases
+        .iter()
+        .flat_map(|c| {
+            c.failures
+                .iter()
+                .map(move |f| format!("{} case '{}': {f}", c.file.display(), c.case))
         })
         .collect();
-    assert_eq!(base.len(), 5, "{base:?}");
-    let mut checked = 0;
-    for (file, docs) in &loaded.files {
-        // Rules of this file whose counts this test can know.
-        let judged: Vec<String> = docs
-            .iter()
-            .filter(|d| match d {
-                SigmaDocument::Correlation(_) => true,
-                SigmaDocument::Detection(_) => base.iter().any(|(n, _)| *n == rule_key(d)),
-                SigmaDocument::Filter(_) => false,
-            })
-            .map(rule_key)
-            .collect();
-        if judged.is_empty() {
-            continue;
-        }
-        let tests = read_tests(file);
-        for case in &tests.cases {
-            let events = normalize(file, &tests, case);
-            let mut engine = CorrelationEngine::from_documents(loaded.all()).unwrap();
-            let mut got: BTreeMap<String, u64> = BTreeMap::new();
-            let mut hits = Vec::new();
-            for (i, ev) in events.iter().enumerate() {
-                let lookup = |k: &str| ev.field(k).map(str::to_string);
-                let event_id = format!("line {}", i + 1);
-                for (name, id) in &base {
-                    if !base_rule_matches(name, ev, &tests.placeholders) {
-                        continue;
-                    }
-                    *got.entry(name.to_string()).or_default() += 1;
-                    hits.extend(engine.observe(&Observation {
-                        rule_id: *id,
-                        rule_name: Some(name),
-                        timestamp: millis(ev),
-                        event_id: Some(&event_id),
-                        field: &lookup,
-                    }));
-                }
-            }
-            hits.extend(engine.flush());
-            for h in &hits {
-                *got.entry(h.rule_name.clone().unwrap()).or_default() += 1;
-            }
-            for rule in &judged {
-                let want = case.expect.get(rule).copied().unwrap_or(0);
-                let have = got.get(rule).copied().unwrap_or(0);
-                assert_eq!(
-                    have,
-                    want,
-                    "{} case '{}': '{rule}' fired {have} times, expected {want}; hits: {hits:#?}",
-                    tests_path(file).display(),
-                    case.name
-                );
-                checked += 1;
-            }
-        }
-    }
-    assert!(checked >= 30, "only {checked} expectations checked");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(report.cases.len() >= 30, "only {} cases", report.cases.len());
 }
 
 #[test]
@@ -366,23 +222,28 @@ fn hits_carry_their_evidence() {
     let tests = read_tests(file);
     let case = &tests.cases[0];
     let events = normalize(file, &tests, case);
-    let mut engine = CorrelationEngine::from_documents(loaded.all()).unwrap();
-    let mut hits = Vec::new();
+    let mut builder = Engine::builder(EngineConfig {
+        pipelines: vec![Pipeline::kexin_logs()],
+        ..Default::default()
+    });
+    loaded.all().for_each(|d| {
+        builder.add(d, "rules");
+    });
+    let evaluator = builder.build();
+    let mut stream = DetectionStream::new(&evaluator, loaded.all()).unwrap();
+    let mut detections = Vec::new();
     for (i, ev) in events.iter().enumerate() {
-        let lookup = |k: &str| ev.field(k).map(str::to_string);
-        let event_id = format!("line {}", i + 1);
-        for name in ["kexin_sshd_failed_login", "kexin_sshd_successful_login"] {
-            if base_rule_matches(name, ev, &tests.placeholders) {
-                hits.extend(engine.observe(&Observation {
-                    rule_id: None,
-                    rule_name: Some(name),
-                    timestamp: millis(ev),
-                    event_id: Some(&event_id),
-                    field: &lookup,
-                }));
-            }
-        }
+        let reference = ev.time.unwrap();
+        stream.log_event(ev, &format!("line {}", i + 1), reference, &mut detections);
     }
+    let engine = stream.correlations();
+    let hits: Vec<&CorrelationHit> = detections
+        .iter()
+        .filter_map(|d| match d {
+            Detection::Correlation(h) => Some(&**h),
+            Detection::Match { .. } => None,
+        })
+        .collect();
     // The hits as the API serializes them (inner step, then the sequence).
     insta::assert_json_snapshot!("brute_force_then_success_hits", hits);
     let outer = hits

@@ -326,6 +326,18 @@ fn placeholders_are_expanded_or_reported() {
         e.evaluate(&json!({ "User": user }), LS, &mut s, &mut out);
         assert_eq!(!out.is_empty(), want, "{user}");
     }
+    // Configured empty: the rule loads and the item matches nothing.
+    let empty = engine_with(
+        &[&r],
+        EngineConfig {
+            placeholders: BTreeMap::from([("admins".to_string(), Vec::new())]),
+            ..Default::default()
+        },
+    );
+    assert!(empty.problems().is_empty(), "{:?}", empty.problems());
+    let mut out = Vec::new();
+    empty.evaluate(&json!({ "User": "root" }), LS, &mut s, &mut out);
+    assert!(out.is_empty());
 }
 
 #[test]

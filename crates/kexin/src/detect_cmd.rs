@@ -39,7 +39,7 @@ pub struct DetectArgs {
     /// Logsource of JSON events whose logsource no pipeline derives, as `product=…,category=…,service=…`.
     #[arg(long = "logsource")]
     pub logsource: Option<String>,
-    /// Value of a `%name%` placeholder for the `expand` modifier, as `name=value` (repeat for more values).
+    /// Value of a `%name%` placeholder for the `expand` modifier, as `name=value` (repeat for more values); `name` alone configures an empty list (the item matches nothing).
     #[arg(long = "placeholder")]
     pub placeholders: Vec<String>,
     /// Log files to read (JSON lines, syslog, auth.log, CloudTrail…); `-` or none reads standard input.
@@ -360,13 +360,15 @@ pub fn run_detect(args: &DetectArgs, format_arg: FormatArg) -> anyhow::Result<Ex
     }
     let mut placeholders: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for p in &args.placeholders {
-        let Some((name, value)) = p.split_once('=') else {
-            bail!("--placeholder {p}: expected name=value");
-        };
-        placeholders
-            .entry(name.trim_matches('%').to_owned())
-            .or_default()
-            .push(value.to_owned());
+        match p.split_once('=') {
+            Some((name, value)) => placeholders
+                .entry(name.trim_matches('%').to_owned())
+                .or_default()
+                .push(value.to_owned()),
+            None => {
+                placeholders.entry(p.trim_matches('%').to_owned()).or_default();
+            }
+        }
     }
     let mut pipelines = vec![Pipeline::kexin_logs()];
     if args.pipelines.is_empty() {
