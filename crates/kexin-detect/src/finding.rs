@@ -11,6 +11,7 @@ use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
 use crate::Match;
+use crate::correlation::CorrelationHit;
 
 /// OCSF schema version the findings are written for.
 pub const OCSF_VERSION: &str = "1.3.0";
@@ -91,18 +92,19 @@ fn tactic_title(slug: &str) -> String {
         .join(" ")
 }
 
-/// The finding for `m`. `raw` is the event as received (the original line or
-/// JSON document); `seen` is when Kexin evaluated it (used when the event has
-/// no time of its own).
-pub fn detection_finding(m: &Match, raw: &str, seen: OffsetDateTime) -> Value {
-    let (severity_id, severity) = severity(m.level);
-    let time = m.timestamp.unwrap_or(seen);
-    let evidence: Map<String, Value> = m
-        .fields
-        .iter()
-        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-        .collect();
-    let rule_uid = m.rule_id.clone().unwrap_or_else(|| m.title.clone());
+fn millis(t: OffsetDateTime) -> i64 {
+    (t.unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+/// The parts every Kexin Detection Finding shares.
+fn finding(
+    (severity_id, severity): (u8, &str),
+    time: OffsetDateTime,
+    finding_info: Value,
+    evidence: Value,
+    unmapped: Value,
+    raw: &str,
+) -> Value {
     json!({
         "activity_id": 1,
         "activity_name": "Create",
@@ -116,33 +118,71 @@ pub fn detection_finding(m: &Match, raw: &str, seen: OffsetDateTime) -> Value {
         "severity": severity,
         "status_id": 1,
         "status": "New",
-        "time": time.unix_timestamp() * 1000 + i64::from(time.millisecond()),
+        "time": millis(time),
         "metadata": {
             "version": OCSF_VERSION,
             "product": {"name": "Kexin", "vendor_name": "Kexin project"},
         },
-        "finding_info": {
-            "uid": format!("{rule_uid}:{}", time.unix_timestamp_nanos()),
-            "title": m.title,
-            "types": ["Sigma"],
-            "analytic": {
-                "uid": rule_uid,
-                "name": m.title,
-                "type_id": 1,
-                "type": "Rule",
-            },
-            "attacks": attacks(&m.tags),
-        },
+        "finding_info": finding_info,
         "evidences": [{"data": evidence}],
-        "unmapped": {
-            "sigma": {
-                "tags": m.tags,
-                "logsource": m.logsource,
-                "event_logsource": m.event_logsource,
-            }
-        },
+        "unmapped": unmapped,
         "raw_data": raw,
     })
+}
+
+fn rule_info(uid: &str, title: &str, tags: &[String], at: OffsetDateTime, types: &str) -> Value {
+    json!({
+        "uid": format!("{uid}:{}", at.unix_timestamp_nanos()),
+        "title": title,
+        "types": [types],
+        "analytic": {"uid": uid, "name": title, "type_id": 1, "type": "Rule"},
+        "attacks": attacks(tags),
+    })
+}
+
+/// The finding for `m`. `raw` is the event as received (the original line or
+/// JSON document); `seen` is when Kexin evaluated it (used when the event has
+/// no time of its own).
+pub fn detection_finding(m: &Match, raw: &str, seen: OffsetDateTime) -> Value {
+    let time = m.timestamp.unwrap_or(seen);
+    let evidence: Map<String, Value> = m
+        .fields
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    let uid = m.rule_id.as_deref().unwrap_or(&m.title);
+    finding(
+        severity(m.level),
+        time,
+        rule_info(uid, &m.title, &m.tags, time, "Sigma"),
+        Value::Object(evidence),
+        json!({"sigma": {"logsource": m.logsource, "event_logsource": m.event_logsource}}),
+        raw,
+    )
+}
+
+/// The finding for a correlation hit: the group and the contributing
+/// events are the evidence, the window is the finding's time span.
+pub fn correlation_finding(h: &CorrelationHit) -> Value {
+    let end = OffsetDateTime::from_unix_timestamp_nanos(i128::from(h.window_end) * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let uid = h.rule_id.as_deref().unwrap_or(&h.title);
+    let mut f = finding(
+        severity(h.level),
+        end,
+        rule_info(uid, &h.title, &h.tags, end, "Sigma correlation"),
+        json!({
+            "group": h.group.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect::<Map<String, Value>>(),
+            "value": h.value,
+            "contributors": h.contributors,
+        }),
+        json!({"sigma": {"correlation_type": h.kind}}),
+        "",
+    );
+    f["start_time"] = json!(h.window_start);
+    f["end_time"] = json!(h.window_end);
+    f["count"] = json!(h.contributors.len());
+    f
 }
 
 /// A threat-intelligence hit, as the finding needs it (kept free of the
@@ -164,32 +204,16 @@ pub struct IntelMatch<'a> {
 /// Severity follows the indicator's confidence (≥ 85 high, ≥ 50 medium,
 /// else low), the analytic is an exact data match against the feed.
 pub fn intel_finding(hit: &IntelMatch<'_>, raw: &str, at: OffsetDateTime) -> Value {
-    let (severity_id, severity) = match hit.confidence {
+    let level = match hit.confidence {
         Some(c) if c >= 85 => (4, "High"),
         Some(c) if c >= 50 => (3, "Medium"),
         Some(_) => (2, "Low"),
         None => (3, "Medium"),
     };
-    json!({
-        "activity_id": 1,
-        "activity_name": "Create",
-        "category_uid": 2,
-        "category_name": "Findings",
-        "class_uid": DETECTION_FINDING,
-        "class_name": "Detection Finding",
-        "type_uid": DETECTION_FINDING * 100 + 1,
-        "type_name": "Detection Finding: Create",
-        "severity_id": severity_id,
-        "severity": severity,
-        "status_id": 1,
-        "status": "New",
-        "time": at.unix_timestamp() * 1000 + i64::from(at.millisecond()),
-        "confidence_score": hit.confidence,
-        "metadata": {
-            "version": OCSF_VERSION,
-            "product": {"name": "Kexin", "vendor_name": "Kexin project"},
-        },
-        "finding_info": {
+    let mut f = finding(
+        level,
+        at,
+        json!({
             "uid": format!("{}:{}", hit.indicator_id, at.unix_timestamp_nanos()),
             "title": format!("Threat intelligence: {} {} seen in {}", hit.kind, hit.observed, hit.field),
             "types": ["Threat Intelligence"],
@@ -199,11 +223,15 @@ pub fn intel_finding(hit: &IntelMatch<'_>, raw: &str, at: OffsetDateTime) -> Val
                 "type_id": 9,
                 "type": "Exact Data Match",
             },
-        },
-        "evidences": [{"data": {hit.field: hit.observed}}],
-        "unmapped": {"intel": {"source": hit.source, "labels": hit.labels, "kind": hit.kind}},
-        "raw_data": raw,
-    })
+        }),
+        json!({hit.field: hit.observed}),
+        json!({"intel": {"source": hit.source, "labels": hit.labels, "kind": hit.kind}}),
+        raw,
+    );
+    if let Some(c) = hit.confidence {
+        f["confidence_score"] = json!(c);
+    }
+    f
 }
 
 #[cfg(test)]
@@ -231,7 +259,10 @@ mod tests {
     #[test]
     fn tactics_alone_still_reported() {
         let a = attacks(&["attack.credential-access".to_owned()]);
-        assert_eq!(a, vec![json!({"tactic": {"name": "Credential Access"}, "version": "14"})]);
+        assert_eq!(
+            a,
+            vec![json!({"tactic": {"name": "Credential Access"}, "version": "14"})]
+        );
     }
 
     #[test]

@@ -175,14 +175,8 @@ pub fn run_dir(dir: &Path) -> Result<TestReport, RuleTestError> {
         }
         let own: Vec<String> = docs.iter().filter_map(rule_key).collect();
         for case in &tests.cases {
-            out.cases.push(run_case(
-                &engine,
-                &all,
-                &path,
-                reference,
-                case,
-                &own,
-            )?);
+            out.cases
+                .push(run_case(&engine, &all, &path, reference, case, &own)?);
         }
     }
     Ok(out)

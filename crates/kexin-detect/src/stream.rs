@@ -12,7 +12,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::correlation::{CorrelationEngine, CorrelationError, CorrelationHit, Observation};
-use crate::{Engine, EventFields, EventLogsource, Match, Scratch};
+use crate::{Engine, EventFields, LogsourceRef, Match, Scratch};
 
 /// A result of the stream.
 #[derive(Debug, Clone, Serialize)]
@@ -91,29 +91,29 @@ impl<'e> DetectionStream<'e> {
         self.correlate(event, event_id, arrival, out);
     }
 
-    /// One JSON event whose logsource the pipelines derive (else it matches
-    /// nothing), or with the given logsource.
+    /// One JSON event of the given logsource (see
+    /// [`Engine::derive_logsource`]).
     pub fn json_event(
         &mut self,
         event: &serde_json::Value,
-        logsource: Option<&EventLogsource>,
+        logsource: LogsourceRef<'_>,
         event_id: &str,
         arrival: OffsetDateTime,
         out: &mut Vec<Detection>,
     ) {
         self.matches.clear();
-        match logsource {
-            None => self
-                .engine
-                .evaluate_json(event, &mut self.scratch, &mut self.matches),
-            Some(ls) => {
-                self.engine
-                    .evaluate(event, ls.into(), &mut self.scratch, &mut self.matches);
-                let ts = self.engine.timestamp(event);
-                self.matches.iter_mut().for_each(|m| m.timestamp = ts);
-            }
+        self.engine
+            .evaluate(event, logsource, &mut self.scratch, &mut self.matches);
+        if !self.matches.is_empty() {
+            let ts = self.engine.timestamp(event);
+            self.matches.iter_mut().for_each(|m| m.timestamp = ts);
         }
         self.correlate(event, event_id, arrival, out);
+    }
+
+    /// The engine the stream evaluates with.
+    pub fn engine(&self) -> &'e Engine {
+        self.engine
     }
 
     /// End of stream: windows still open are evaluated.
@@ -154,7 +154,10 @@ impl<'e> DetectionStream<'e> {
                 detection: Box::new(m),
                 emit,
             });
-            out.extend(hits.into_iter().map(|h| Detection::Correlation(Box::new(h))));
+            out.extend(
+                hits.into_iter()
+                    .map(|h| Detection::Correlation(Box::new(h))),
+            );
         }
     }
 }

@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use kexin_detect::correlation::{CorrelationEngine, CorrelationHit};
-use kexin_detect::stream::{Detection, DetectionStream};
 use kexin_detect::rule_tests::{self, Case, DEFAULT_REFERENCE, InputKind, TestFile};
+use kexin_detect::stream::{Detection, DetectionStream};
 use kexin_detect::{Engine, EngineConfig, Pipeline};
 use kexin_logs::{Event, Normalizer};
 use kexin_sigma::{SearchBody, SigmaDocument};
@@ -210,7 +210,11 @@ fn every_case_passes_through_the_real_engine() {
         })
         .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    assert!(report.cases.len() >= 30, "only {} cases", report.cases.len());
+    assert!(
+        report.cases.len() >= 30,
+        "only {} cases",
+        report.cases.len()
+    );
 }
 
 #[test]

@@ -15,8 +15,10 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand, ValueEnum};
-use kexin_detect::{Engine, EngineConfig, EventLogsource, Match, Pipeline, Scratch, finding};
+use kexin_detect::stream::{Detection, DetectionStream};
+use kexin_detect::{Engine, EngineConfig, EventLogsource, Pipeline, finding};
 use kexin_intel::{IntelSet, Observables};
+use kexin_sigma::SigmaDocument;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
@@ -54,6 +56,11 @@ pub enum RulesCmd {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Run every rule file's test cases (`<rule>.tests.yml` beside it) through the engine; exit 1 if a case fails.
+    Test {
+        /// Directory of rules with their test files.
+        dir: PathBuf,
+    },
 }
 
 /// Built-in pipelines by name.
@@ -83,13 +90,17 @@ fn parse_logsource(spec: &str) -> anyhow::Result<EventLogsource> {
     let mut ls = EventLogsource::default();
     for part in spec.split(',').filter(|p| !p.trim().is_empty()) {
         let Some((key, value)) = part.split_once('=') else {
-            bail!("--logsource {spec}: `{part}` is not key=value (keys: product, category, service)");
+            bail!(
+                "--logsource {spec}: `{part}` is not key=value (keys: product, category, service)"
+            );
         };
         let slot = match key.trim() {
             "product" => &mut ls.product,
             "category" => &mut ls.category,
             "service" => &mut ls.service,
-            other => bail!("--logsource {spec}: unknown key `{other}` (keys: product, category, service)"),
+            other => bail!(
+                "--logsource {spec}: unknown key `{other}` (keys: product, category, service)"
+            ),
         };
         *slot = Some(value.trim().to_owned());
     }
@@ -100,7 +111,7 @@ fn parse_logsource(spec: &str) -> anyhow::Result<EventLogsource> {
 fn load_rules(
     paths: &[PathBuf],
     config: EngineConfig,
-) -> anyhow::Result<(Engine, Vec<String>)> {
+) -> anyhow::Result<(Engine, Vec<SigmaDocument>, Vec<String>)> {
     let mut builder = Engine::builder(config);
     let mut rejected = Vec::new();
     let mut all_docs = Vec::new();
@@ -138,28 +149,67 @@ fn load_rules(
             .iter()
             .map(|p| format!("{}: rule {}: {}", p.origin, p.rule, p.message)),
     );
-    Ok((engine, rejected))
+    Ok((engine, all_docs, rejected))
 }
 
 pub fn run_rules(cmd: &RulesCmd, format: crate::cli::Format) -> anyhow::Result<ExitCode> {
-    let RulesCmd::Lint { paths } = cmd;
-    let (engine, problems) = load_rules(paths, EngineConfig::default())?;
-    match format {
-        crate::cli::Format::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&json!({
-                "rules": engine.len(),
-                "problems": problems,
-            }))?
-        ),
-        crate::cli::Format::Text => {
-            for p in &problems {
-                println!("{p}");
+    let passed = match cmd {
+        RulesCmd::Lint { paths } => {
+            let (engine, _, problems) = load_rules(paths, EngineConfig::default())?;
+            match format {
+                crate::cli::Format::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&json!({
+                        "rules": engine.len(),
+                        "problems": problems,
+                    }))?
+                ),
+                crate::cli::Format::Text => {
+                    for p in &problems {
+                        println!("{p}");
+                    }
+                    println!(
+                        "{} rules compiled, {} problems",
+                        engine.len(),
+                        problems.len()
+                    );
+                }
             }
-            println!("{} rules compiled, {} problems", engine.len(), problems.len());
+            problems.is_empty()
         }
-    }
-    Ok(if problems.is_empty() {
+        RulesCmd::Test { dir } => {
+            let report = kexin_detect::rule_tests::run_dir(dir)?;
+            match format {
+                crate::cli::Format::Json => {
+                    println!("{}", serde_json::to_string_pretty(&report)?)
+                }
+                crate::cli::Format::Text => {
+                    for c in &report.cases {
+                        let verdict = if c.failures.is_empty() {
+                            "ok  "
+                        } else {
+                            "FAIL"
+                        };
+                        println!("{verdict} {}: {}", c.file.display(), c.case);
+                        for f in &c.failures {
+                            println!("       {f}");
+                        }
+                    }
+                    for u in &report.untested {
+                        println!("note: {} has no test file", u.display());
+                    }
+                    let failed = report
+                        .cases
+                        .iter()
+                        .filter(|c| !c.failures.is_empty())
+                        .count();
+                    println!("{} cases, {failed} failed", report.cases.len());
+                }
+            }
+            report.passed()
+        }
+    };
+    Ok(if passed {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
@@ -172,6 +222,7 @@ struct Summary {
     lines: u64,
     events: u64,
     matches: u64,
+    correlations: u64,
     intel_hits: u64,
     malformed: u64,
     #[serde(skip)]
@@ -190,13 +241,12 @@ impl Summary {
 }
 
 struct Detector<'a, W: Write> {
-    engine: &'a Engine,
+    stream: DetectionStream<'a>,
     intel: &'a IntelSet,
     static_logsource: Option<EventLogsource>,
     normalizer: kexin_logs::Normalizer,
     format: FormatArg,
-    scratch: Scratch,
-    matches: Vec<Match>,
+    detections: Vec<Detection>,
     events: Vec<kexin_logs::Event>,
     out: W,
     summary: Summary,
@@ -205,11 +255,11 @@ struct Detector<'a, W: Write> {
 impl<W: Write> Detector<'_, W> {
     fn line(&mut self, input: &str, line_no: u64, line: &[u8]) -> anyhow::Result<()> {
         self.summary.lines += 1;
-        let first = line.iter().position(|b| !b.is_ascii_whitespace());
-        let Some(first) = first else {
+        let Some(first) = line.iter().position(|b| !b.is_ascii_whitespace()) else {
             return Ok(());
         };
         let now = OffsetDateTime::now_utc();
+        let location = format!("{input}:{line_no}");
         if line[first] == b'{' {
             let value: Value = match serde_json::from_slice(line) {
                 Ok(v) => v,
@@ -219,61 +269,60 @@ impl<W: Write> Detector<'_, W> {
                     return Ok(());
                 }
             };
-            if self.engine.derive_logsource(&value).is_some() {
-                self.matches.clear();
-                self.engine
-                    .evaluate_json(&value, &mut self.scratch, &mut self.matches);
-                let at = self.engine.timestamp(&value).unwrap_or(now);
-                return self.emit_json(input, line_no, line, &value, at);
-            }
-            if let Some(ls) = &self.static_logsource {
-                self.matches.clear();
-                self.engine
-                    .evaluate(&value, ls.into(), &mut self.scratch, &mut self.matches);
-                let ts = self.engine.timestamp(&value);
-                self.matches.iter_mut().for_each(|m| m.timestamp = ts);
-                return self.emit_json(input, line_no, line, &value, ts.unwrap_or(now));
+            let engine = self.stream.engine();
+            let logsource = engine
+                .derive_logsource(&value)
+                .or(self.static_logsource.as_ref().map(Into::into));
+            if let Some(logsource) = logsource {
+                self.summary.events += 1;
+                self.detections.clear();
+                self.stream
+                    .json_event(&value, logsource, &location, now, &mut self.detections);
+                let at = engine.timestamp(&value).unwrap_or(now);
+                let observables = (!self.intel.is_empty()).then(|| Observables::from_json(&value));
+                let raw = String::from_utf8_lossy(line);
+                return self.write_results(
+                    &location,
+                    raw.trim_end(),
+                    || value.clone(),
+                    observables,
+                    at,
+                );
             }
         }
         self.events.clear();
         if let Err(e) = self.normalizer.line(line, &mut self.events) {
-            self.summary
-                .malformed(input, line_no, line, &e.to_string());
+            self.summary.malformed(input, line_no, line, &e.to_string());
             return Ok(());
         }
         let events = std::mem::take(&mut self.events);
         for event in &events {
             self.summary.events += 1;
-            self.matches.clear();
-            self.engine
-                .evaluate_log_event(event, &mut self.scratch, &mut self.matches);
+            self.detections.clear();
+            self.stream
+                .log_event(event, &location, now, &mut self.detections);
             let observables = (!self.intel.is_empty()).then(|| Observables::from_event(event));
             let at = event.time.unwrap_or(now);
-            let raw_event = || serde_json::to_value(event).unwrap_or(Value::Null);
-            self.write_results(input, line_no, &event.raw, raw_event, observables, at)?;
+            let as_json = || serde_json::to_value(event).unwrap_or(Value::Null);
+            self.write_results(&location, &event.raw, as_json, observables, at)?;
         }
         self.events = events;
         Ok(())
     }
 
-    fn emit_json(
-        &mut self,
-        input: &str,
-        line_no: u64,
-        line: &[u8],
-        value: &Value,
-        at: OffsetDateTime,
-    ) -> anyhow::Result<()> {
-        self.summary.events += 1;
-        let observables = (!self.intel.is_empty()).then(|| Observables::from_json(value));
-        let raw = String::from_utf8_lossy(line);
-        self.write_results(input, line_no, raw.trim_end(), || value.clone(), observables, at)
+    /// End of input: correlation windows still open are evaluated.
+    fn finish(&mut self) -> anyhow::Result<()> {
+        self.detections.clear();
+        self.stream.finish(&mut self.detections);
+        let now = OffsetDateTime::now_utc();
+        self.write_results("end of input", "", || Value::Null, None, now)?;
+        self.out.flush()?;
+        Ok(())
     }
 
     fn write_results(
         &mut self,
-        input: &str,
-        line_no: u64,
+        location: &str,
         raw: &str,
         event: impl Fn() -> Value,
         observables: Option<Observables>,
@@ -283,34 +332,58 @@ impl<W: Write> Detector<'_, W> {
             .as_ref()
             .map(|o| self.intel.match_observables(o, at))
             .unwrap_or_default();
-        self.summary.matches += self.matches.len() as u64;
         self.summary.intel_hits += hits.len() as u64;
-        if self.matches.is_empty() && hits.is_empty() {
-            return Ok(());
-        }
-        let location = format!("{input}:{line_no}");
-        for m in &self.matches {
-            match self.format {
-                FormatArg::Ocsf => {
-                    let mut f = finding::detection_finding(m, raw, at);
-                    f["unmapped"]["input"] = json!(location);
-                    serde_json::to_writer(&mut self.out, &f)?;
+        for d in self.detections.iter().filter(|d| d.emit()) {
+            match d {
+                Detection::Match { detection: m, .. } => {
+                    self.summary.matches += 1;
+                    match self.format {
+                        FormatArg::Ocsf => {
+                            let mut f = finding::detection_finding(m, raw, at);
+                            f["unmapped"]["input"] = json!(location);
+                            serde_json::to_writer(&mut self.out, &f)?;
+                        }
+                        FormatArg::Json => serde_json::to_writer(
+                            &mut self.out,
+                            &json!({"kind": "match", "input": location, "match": m, "event": event()}),
+                        )?,
+                        _ => write!(
+                            self.out,
+                            "{location}: [{}] {} ({}){}",
+                            level_name(m.level),
+                            m.title,
+                            m.rule_id.as_deref().unwrap_or("no id"),
+                            m.fields
+                                .iter()
+                                .map(|(k, v)| format!(" {k}={v}"))
+                                .collect::<String>()
+                        )?,
+                    }
                 }
-                FormatArg::Json => serde_json::to_writer(
-                    &mut self.out,
-                    &json!({"kind": "match", "input": location, "match": m, "event": event()}),
-                )?,
-                _ => write!(
-                    self.out,
-                    "{location}: [{}] {} ({}){}",
-                    m.level.map_or("-".to_owned(), |l| format!("{l:?}").to_lowercase()),
-                    m.title,
-                    m.rule_id.as_deref().unwrap_or("no id"),
-                    m.fields
-                        .iter()
-                        .map(|(k, v)| format!(" {k}={v}"))
-                        .collect::<String>()
-                )?,
+                Detection::Correlation(h) => {
+                    self.summary.correlations += 1;
+                    match self.format {
+                        FormatArg::Ocsf => {
+                            serde_json::to_writer(&mut self.out, &finding::correlation_finding(h))?
+                        }
+                        FormatArg::Json => serde_json::to_writer(
+                            &mut self.out,
+                            &json!({"kind": "correlation", "input": location, "correlation": h}),
+                        )?,
+                        _ => write!(
+                            self.out,
+                            "{location}: [{}] {} ({}) value {}{}",
+                            level_name(h.level),
+                            h.title,
+                            h.rule_id.as_deref().unwrap_or("no id"),
+                            h.value,
+                            h.group
+                                .iter()
+                                .map(|(k, v)| format!(" {k}={v}"))
+                                .collect::<String>()
+                        )?,
+                    }
+                }
             }
             self.out.write_all(b"\n")?;
         }
@@ -354,9 +427,18 @@ impl<W: Write> Detector<'_, W> {
     }
 }
 
+fn level_name(level: Option<kexin_sigma::Level>) -> String {
+    level.map_or("-".to_owned(), |l| format!("{l:?}").to_lowercase())
+}
+
 pub fn run_detect(args: &DetectArgs, format_arg: FormatArg) -> anyhow::Result<ExitCode> {
-    if matches!(format_arg, FormatArg::Html | FormatArg::Pdf | FormatArg::Sarif) {
-        bail!("`kexin detect` writes text, json (one object per line) or ocsf (Detection Findings); not {format_arg:?}");
+    if matches!(
+        format_arg,
+        FormatArg::Html | FormatArg::Pdf | FormatArg::Sarif
+    ) {
+        bail!(
+            "`kexin detect` writes text, json (one object per line) or ocsf (Detection Findings); not {format_arg:?}"
+        );
     }
     let mut placeholders: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for p in &args.placeholders {
@@ -366,7 +448,9 @@ pub fn run_detect(args: &DetectArgs, format_arg: FormatArg) -> anyhow::Result<Ex
                 .or_default()
                 .push(value.to_owned()),
             None => {
-                placeholders.entry(p.trim_matches('%').to_owned()).or_default();
+                placeholders
+                    .entry(p.trim_matches('%').to_owned())
+                    .or_default();
             }
         }
     }
@@ -378,7 +462,7 @@ pub fn run_detect(args: &DetectArgs, format_arg: FormatArg) -> anyhow::Result<Ex
         pipelines.push(pipeline(p)?);
     }
     let static_logsource = args.logsource.as_deref().map(parse_logsource).transpose()?;
-    let (engine, problems) = load_rules(
+    let (engine, docs, problems) = load_rules(
         &args.rules,
         EngineConfig {
             pipelines,
@@ -394,8 +478,8 @@ pub fn run_detect(args: &DetectArgs, format_arg: FormatArg) -> anyhow::Result<Ex
     }
     let mut intel = IntelSet::new();
     for path in &args.ioc {
-        let loaded = kexin_intel::load_path(path)
-            .with_context(|| format!("--ioc {}", path.display()))?;
+        let loaded =
+            kexin_intel::load_path(path).with_context(|| format!("--ioc {}", path.display()))?;
         for r in &loaded.report.rejected {
             eprintln!("warning: {r}");
         }
@@ -405,14 +489,15 @@ pub fn run_detect(args: &DetectArgs, format_arg: FormatArg) -> anyhow::Result<Ex
         intel.add(loaded);
     }
     let stdout = std::io::stdout().lock();
+    let stream = DetectionStream::new(&engine, &docs)
+        .context("correlation rules refer to rules that are not loaded")?;
     let mut detector = Detector {
-        engine: &engine,
+        stream,
         intel: &intel,
         static_logsource,
         normalizer: kexin_logs::Normalizer::new(OffsetDateTime::now_utc()),
         format: format_arg,
-        scratch: Scratch::new(),
-        matches: Vec::new(),
+        detections: Vec::new(),
         events: Vec::new(),
         out: BufWriter::with_capacity(1 << 16, stdout),
         summary: Summary::default(),
@@ -454,13 +539,14 @@ pub fn run_detect(args: &DetectArgs, format_arg: FormatArg) -> anyhow::Result<Ex
             detector.line(&name, line_no, &buf)?;
         }
     }
-    detector.out.flush()?;
+    detector.finish()?;
     let s = &detector.summary;
     eprintln!(
-        "{} lines, {} events, {} rule matches, {} intel hits, {} malformed ({} rules, {} indicators)",
+        "{} lines, {} events, {} rule matches, {} correlations, {} intel hits, {} malformed ({} rules, {} indicators)",
         s.lines,
         s.events,
         s.matches,
+        s.correlations,
         s.intel_hits,
         s.malformed,
         engine.len(),
@@ -469,7 +555,7 @@ pub fn run_detect(args: &DetectArgs, format_arg: FormatArg) -> anyhow::Result<Ex
     for q in &s.quoted {
         eprintln!("  malformed: {q}");
     }
-    Ok(if s.matches + s.intel_hits > 0 {
+    Ok(if s.matches + s.correlations + s.intel_hits > 0 {
         ExitCode::from(4)
     } else {
         ExitCode::SUCCESS
