@@ -12,11 +12,11 @@ pub mod auth;
 mod console;
 pub mod error;
 mod extract;
+pub mod listen;
 mod metrics;
 pub mod openapi;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
@@ -26,8 +26,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use kexin_config::Config;
 use kexin_store::Store;
-use tokio::net::TcpListener;
 use tower_http::timeout::TimeoutLayer;
+
+pub use listen::{Incoming, TlsError, tls_config};
 
 pub use metrics::Metrics;
 
@@ -51,6 +52,11 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             hashing: Arc::new(tokio::sync::Semaphore::new(parallel.max(2))),
         }
+    }
+
+    /// Whether the server speaks HTTPS, so cookies may be marked `Secure`.
+    pub fn https(&self) -> bool {
+        self.config.server.tls_cert.is_some()
     }
 }
 
@@ -202,12 +208,12 @@ async fn healthz(State(state): State<AppState>) -> Response {
 /// lets in-flight requests finish for up to `server.shutdown_grace` before
 /// returning. The caller closes the store afterwards.
 pub async fn serve(
-    listener: TcpListener,
+    listener: Incoming,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let grace = state.config.server.shutdown_grace;
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let app = router(state).into_make_service_with_connect_info::<listen::Peer>();
     let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         shutdown.await;

@@ -20,7 +20,7 @@ use crate::output::{opt, print};
 #[error("{0}")]
 pub struct UsageError(pub String);
 
-fn usage(msg: impl Into<String>) -> anyhow::Error {
+pub(crate) fn usage(msg: impl Into<String>) -> anyhow::Error {
     anyhow::Error::new(UsageError(msg.into()))
 }
 
@@ -220,6 +220,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             return crate::scan_cmd::run(cmd, format, cli.global.format_arg, &data);
         }
         Command::Vulndb(cmd) => return crate::scan_cmd::run_vulndb(cmd, format, &data),
+        Command::Agent(args) => {
+            init_logging(&Config::default());
+            return crate::agent_cmd::run(args, format, &data).await;
+        }
         Command::Config(cmd) => {
             let config = load_config(&cli)?;
             match cmd {
@@ -359,8 +363,15 @@ async fn serve(cli: &Cli, listen: Option<std::net::SocketAddr>) -> anyhow::Resul
                 config.server.listen
             )
         })?;
-    let addr = listener.local_addr()?;
-    let url = format!("http://{addr}/");
+    let tls = kexin_server::tls_config(
+        config.server.tls_cert.as_deref(),
+        config.server.tls_key.as_deref(),
+    )
+    .map_err(|e| usage(e.to_string()))?;
+    let listener = kexin_server::Incoming::new(listener, tls)?;
+    let addr = listener.local_addr();
+    let scheme = if listener.is_tls() { "https" } else { "http" };
+    let url = format!("{scheme}://{addr}/");
     if let Some(init) = &init {
         print_login_help(format, data, init, Some(&url))?;
     } else if format == Format::Text {
@@ -394,7 +405,7 @@ async fn serve(cli: &Cli, listen: Option<std::net::SocketAddr>) -> anyhow::Resul
     Ok(ExitCode::SUCCESS)
 }
 
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
