@@ -40,7 +40,7 @@ pub fn source_of(parts: &Parts) -> String {
     parts
         .extensions
         .get::<ConnectInfo<crate::listen::Peer>>()
-        .map(|c| c.0.to_string())
+        .map(|c| c.0.0.to_string())
         .unwrap_or_else(|| "unknown".into())
 }
 

@@ -249,6 +249,12 @@ pub async fn run(args: &AgentArgs, format: Format, data: &Path) -> anyhow::Resul
         print_report(format, &report, &agent.spool.dir)?;
         if args.once {
             if report.needs_attention || !report.rejected.is_empty() {
+                if let Some(e) = report.error.as_ref().filter(|_| report.needs_attention) {
+                    eprintln!("error: {e}");
+                }
+                for r in &report.rejected {
+                    eprintln!("error: the server rejected {}: {}", r.file, r.reason);
+                }
                 return Ok(ExitCode::FAILURE);
             }
             return Ok(if report.pending.is_empty() {
@@ -979,7 +985,7 @@ impl Spool {
 
     fn remove(&self, name: &str) -> anyhow::Result<()> {
         std::fs::remove_file(self.dir.join(name))
-            .with_context(|| format!("cannot remove {} from the spool", name))?;
+            .with_context(|| format!("cannot remove {name} from the spool"))?;
         let _ = std::fs::remove_file(self.dir.join(sent_marker(name)));
         sync_dir(&self.dir)
     }
@@ -1086,6 +1092,16 @@ fn secure_dir(dir: &Path) -> anyhow::Result<()> {
 /// temporary file, fsync, rename over the name, fsync of the directory.
 fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> anyhow::Result<()> {
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    // A leftover of a crashed run with the same process id.
+    let _ = std::fs::remove_file(&tmp);
+    let result = write_then_rename(&tmp, &dir.join(name), bytes).and_then(|()| sync_dir(dir));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+fn write_then_rename(tmp: &Path, to: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -1093,21 +1109,14 @@ fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> anyhow::Result<()> 
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600).custom_flags(libc::O_NOFOLLOW);
     }
-    let _ = std::fs::remove_file(&tmp);
-    let result = (|| {
-        let mut f = options
-            .open(&tmp)
-            .with_context(|| format!("cannot create {}", tmp.display()))?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, dir.join(name))
-            .with_context(|| format!("cannot rename {} to {name}", tmp.display()))?;
-        sync_dir(dir)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    let mut f = options
+        .open(tmp)
+        .with_context(|| format!("cannot create {}", tmp.display()))?;
+    f.write_all(bytes)
+        .and_then(|()| f.sync_all())
+        .with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(tmp, to)
+        .with_context(|| format!("cannot rename {} to {}", tmp.display(), to.display()))
 }
 
 fn sync_dir(dir: &Path) -> anyhow::Result<()> {
