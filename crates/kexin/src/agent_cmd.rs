@@ -818,15 +818,21 @@ fn describe(e: &reqwest::Error) -> (String, bool) {
     let mut tls: Option<String> = None;
     let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = cur {
-        let inner = err
-            .downcast_ref::<std::io::Error>()
-            .and_then(|io| io.get_ref())
-            .map(|i| i as &(dyn std::error::Error + 'static));
-        for candidate in [Some(err), inner].into_iter().flatten() {
+        // io::Error hides what it wraps from `source()`, and the TLS layers
+        // wrap it twice.
+        let mut candidate = err;
+        loop {
             if let Some(rustls::Error::InvalidCertificate(c)) =
                 candidate.downcast_ref::<rustls::Error>()
             {
                 tls = Some(format!("{c:?}"));
+            }
+            match candidate
+                .downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+            {
+                Some(inner) => candidate = inner,
+                None => break,
             }
         }
         let text = err.to_string();
