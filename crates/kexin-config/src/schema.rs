@@ -350,9 +350,10 @@ impl Spec {
                 let n = i128::from_str_radix(i.as_str(), i.radix()).ok();
                 self.check_int(n, repr)
             }
-            (Kind::Addr | Kind::Duration { .. } | Kind::Enum(_) | Kind::Path, DeValue::String(s)) => {
-                self.check_str(s, repr)
-            }
+            (
+                Kind::Addr | Kind::Duration { .. } | Kind::Enum(_) | Kind::Path,
+                DeValue::String(s),
+            ) => self.check_str(s, repr),
             (kind, other) => {
                 let found = other.type_str();
                 let article = if found.starts_with(['a', 'e', 'i', 'o', 'u']) {

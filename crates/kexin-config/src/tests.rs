@@ -149,7 +149,10 @@ format = "json"
         c.server.tls_cert.as_deref(),
         Some(Path::new("/etc/kexin/chain.pem"))
     );
-    assert_eq!(c.server.tls_key.as_deref(), Some(Path::new("/etc/kexin/key.pem")));
+    assert_eq!(
+        c.server.tls_key.as_deref(),
+        Some(Path::new("/etc/kexin/key.pem"))
+    );
     assert_eq!(c.auth.session_ttl, Duration::from_secs(7 * 86_400));
     assert_eq!(c.auth.password_min_length, 16);
     assert_eq!(c.auth.lockout_threshold, 0);
@@ -661,12 +664,19 @@ fn docs_error_examples_are_real() {
 
 #[test]
 fn tls_paths_are_strings_and_empty_means_unset() {
-    let c = load_str("[server]\ntls_cert = \"\"\n", &[("KEXIN_SERVER__TLS_KEY", "k.pem")]).unwrap();
+    let c = load_str(
+        "[server]\ntls_cert = \"\"\n",
+        &[("KEXIN_SERVER__TLS_KEY", "k.pem")],
+    )
+    .unwrap();
     assert_eq!(c.server.tls_cert, None);
     assert_eq!(c.server.tls_key.as_deref(), Some(Path::new("k.pem")));
     let message = file_error("[server]\ntls_cert = 5\n");
     assert_mentions(
         &message,
-        &["kexin.toml line 2", "server.tls_cert must be a string naming a file"],
+        &[
+            "kexin.toml line 2",
+            "server.tls_cert must be a string naming a file",
+        ],
     );
 }

@@ -1,7 +1,6 @@
 //! Who is calling: API token or console session, turned into an [`Actor`],
 //! and the checks every handler makes before touching a tenant's data.
 
-
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, header};

@@ -29,7 +29,9 @@ const MAX_HANDSHAKES: usize = 512;
 /// Why the TLS files could not be used. Every message names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
-    #[error("server.{set} is set but server.{missing} is not; HTTPS needs both (or neither, for plain HTTP)")]
+    #[error(
+        "server.{set} is set but server.{missing} is not; HTTPS needs both (or neither, for plain HTTP)"
+    )]
     OnlyOne {
         set: &'static str,
         missing: &'static str,
@@ -344,7 +346,10 @@ mod tests {
         let e = tls_config(Some(&cert_file), Some(&cert_file))
             .unwrap_err()
             .to_string();
-        assert!(e.contains("cert.pem (server.tls_key) holds no PEM private key"), "{e}");
+        assert!(
+            e.contains("cert.pem (server.tls_key) holds no PEM private key"),
+            "{e}"
+        );
 
         let other = write(
             dir.path(),

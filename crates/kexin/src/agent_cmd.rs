@@ -664,7 +664,9 @@ impl Agent<'_> {
             .tag
             .as_ref()
             .and_then(|tag| list.iter().find(|a| has_tag(a, tag)));
-        let by_name = list.iter().find(|a| a["name"] == self.identity.name.as_str());
+        let by_name = list
+            .iter()
+            .find(|a| a["name"] == self.identity.name.as_str());
         let asset = match (by_tag, by_name) {
             (Some(a), _) => a.clone(),
             (None, Some(a)) => {
@@ -868,7 +870,11 @@ fn evidence_text(r: &kexin_hostscan::checks::CheckResult) -> String {
         ));
     }
     if text.chars().count() > MAX_EVIDENCE_CHARS {
-        text = text.chars().take(MAX_EVIDENCE_CHARS - 1).collect::<String>() + "…";
+        text = text
+            .chars()
+            .take(MAX_EVIDENCE_CHARS - 1)
+            .collect::<String>()
+            + "…";
     }
     text
 }
@@ -888,11 +894,7 @@ fn print_report(format: Format, r: &CycleReport, spool: &Path) -> anyhow::Result
     }
     for d in &r.delivered {
         match (&d.run, &d.drift) {
-            (None, _) => writeln!(
-                out,
-                "delivered {} (the server already had it)",
-                d.file
-            )?,
+            (None, _) => writeln!(out, "delivered {} (the server already had it)", d.file)?,
             (Some(run), drift) => {
                 let drift = drift.as_ref().map_or_else(
                     || "first run on this asset".to_string(),
@@ -1026,11 +1028,13 @@ impl Spool {
     }
 
     fn enrolment(&self) -> Option<Enrolment> {
-        let bytes = open_no_follow(&self.dir.join(ASSET_FILE)).ok().and_then(|f| {
-            use std::io::Read;
-            let mut b = Vec::new();
-            f.take(64 * 1024).read_to_end(&mut b).ok().map(|_| b)
-        })?;
+        let bytes = open_no_follow(&self.dir.join(ASSET_FILE))
+            .ok()
+            .and_then(|f| {
+                use std::io::Read;
+                let mut b = Vec::new();
+                f.take(64 * 1024).read_to_end(&mut b).ok().map(|_| b)
+            })?;
         serde_json::from_slice(&bytes).ok()
     }
 
@@ -1173,7 +1177,10 @@ mod tests {
             "not a url",
         ] {
             let e = server_url(bad).unwrap_err();
-            assert!(e.downcast_ref::<crate::commands::UsageError>().is_some(), "{bad}: {e}");
+            assert!(
+                e.downcast_ref::<crate::commands::UsageError>().is_some(),
+                "{bad}: {e}"
+            );
         }
     }
 
@@ -1182,12 +1189,19 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let spool = Spool::open(dir.path().join("spool")).unwrap();
-        spool.write("20260102T000000.000000Z-1.json", b"{}").unwrap();
-        spool.write("20260101T000000.000000Z-1.json", b"{}").unwrap();
+        spool
+            .write("20260102T000000.000000Z-1.json", b"{}")
+            .unwrap();
+        spool
+            .write("20260101T000000.000000Z-1.json", b"{}")
+            .unwrap();
         spool.mark_sent("20260101T000000.000000Z-1.json").unwrap();
         assert_eq!(
             spool.list().unwrap(),
-            ["20260101T000000.000000Z-1.json", "20260102T000000.000000Z-1.json"]
+            [
+                "20260101T000000.000000Z-1.json",
+                "20260102T000000.000000Z-1.json"
+            ]
         );
         let mode = std::fs::metadata(spool.dir.join("20260101T000000.000000Z-1.json"))
             .unwrap()
@@ -1197,7 +1211,10 @@ mod tests {
         let r = spool
             .reject("20260101T000000.000000Z-1.json", "422 unknown check")
             .unwrap();
-        assert!(r.moved_to.ends_with("rejected/20260101T000000.000000Z-1.json"));
+        assert!(
+            r.moved_to
+                .ends_with("rejected/20260101T000000.000000Z-1.json")
+        );
         assert!(!spool.was_sent("20260101T000000.000000Z-1.json"));
         assert_eq!(
             std::fs::read_to_string(

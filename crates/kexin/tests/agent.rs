@@ -84,8 +84,7 @@ fn ok_json(o: &Output) -> Value {
 }
 
 fn json_of(o: &Output) -> Value {
-    serde_json::from_str(&stdout(o))
-        .unwrap_or_else(|e| panic!("{e}: {}\n{}", stdout(o), stderr(o)))
+    serde_json::from_str(&stdout(o)).unwrap_or_else(|e| panic!("{e}: {}\n{}", stdout(o), stderr(o)))
 }
 
 /// Files waiting in the spool (not the enrolment record, not `rejected/`).
@@ -144,7 +143,11 @@ async fn the_agent_enrols_spools_while_the_server_is_down_and_delivers_in_order(
     let pki = Pki::new(dir.path());
     let data = dir.path().join("data");
     let mut server = start_tls(&data, &pki);
-    assert!(server.url.starts_with("https://127.0.0.1:"), "{}", server.url);
+    assert!(
+        server.url.starts_with("https://127.0.0.1:"),
+        "{}",
+        server.url
+    );
 
     // A tenant, an analyst token for the agent, and a draft cloud-host
     // assessment of the host the agent will enrol.
@@ -156,8 +159,8 @@ async fn the_agent_enrols_spools_while_the_server_is_down_and_delivers_in_order(
     let token = ok_json(&kexin(
         &data,
         &[
-            "--format", "json", "token", "create", "--tenant", "acme", "--name", "agent",
-            "--role", "analyst",
+            "--format", "json", "token", "create", "--tenant", "acme", "--name", "agent", "--role",
+            "analyst",
         ],
     ))["secret"]
         .as_str()
@@ -215,7 +218,11 @@ async fn the_agent_enrols_spools_while_the_server_is_down_and_delivers_in_order(
     assert!(first["scan"]["fail"].as_u64().unwrap() > 0, "{first}");
     assert_eq!(first["delivered"].as_array().unwrap().len(), 1, "{first}");
     let first_run = first["delivered"][0]["run"].as_str().unwrap().to_string();
-    assert_eq!(first["delivered"][0]["drift"], Value::Null, "nothing to drift from");
+    assert_eq!(
+        first["delivered"][0]["drift"],
+        Value::Null,
+        "nothing to drift from"
+    );
     assert_eq!(
         first["delivered"][0]["filled_assessments"],
         serde_json::json!([assessment])
@@ -295,7 +302,9 @@ async fn the_agent_enrols_spools_while_the_server_is_down_and_delivers_in_order(
     let ca = std::fs::read(&pki.ca).unwrap();
     let api = Api::with_ca(&server.url, &ca).with_token(&token);
     let (status, history) = api
-        .get(&format!("/api/v1/tenants/acme/assets/{asset_id}/check-runs"))
+        .get(&format!(
+            "/api/v1/tenants/acme/assets/{asset_id}/check-runs"
+        ))
         .await;
     assert!(status.is_success(), "{history}");
     let ids: Vec<&str> = history
@@ -308,7 +317,11 @@ async fn the_agent_enrols_spools_while_the_server_is_down_and_delivers_in_order(
     assert_eq!(ids[2], first_run);
     assert_eq!(ids[0], delivered[1]["run"].as_str().unwrap());
     let (_, assets) = api.get("/api/v1/tenants/acme/assets").await;
-    assert_eq!(assets.as_array().unwrap().len(), 1, "enrolled once: {assets}");
+    assert_eq!(
+        assets.as_array().unwrap().len(),
+        1,
+        "enrolled once: {assets}"
+    );
 }
 
 #[test]
@@ -394,7 +407,8 @@ fn serve_names_the_tls_file_that_is_wrong() {
     );
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(
-        stderr(&o).contains("cannot read the certificate chain") && stderr(&o).contains("missing.pem"),
+        stderr(&o).contains("cannot read the certificate chain")
+            && stderr(&o).contains("missing.pem"),
         "{}",
         stderr(&o)
     );
