@@ -137,27 +137,16 @@ impl Agent {
     }
 }
 
-#[tokio::test]
-async fn the_agent_enrols_spools_while_the_server_is_down_and_delivers_in_order() {
-    let dir = tempfile::tempdir().unwrap();
-    let pki = Pki::new(dir.path());
-    let data = dir.path().join("data");
-    let mut server = start_tls(&data, &pki);
+/// A tenant `acme`, an analyst token for the agent (returned), and a draft
+/// cloud-host assessment of `web-1` (its id returned).
+fn tenant_with_agent_token(data: &Path) -> (String, String) {
     assert!(
-        server.url.starts_with("https://127.0.0.1:"),
-        "{}",
-        server.url
-    );
-
-    // A tenant, an analyst token for the agent, and a draft cloud-host
-    // assessment of the host the agent will enrol.
-    assert!(
-        kexin(&data, &["tenant", "create", "acme", "--name", "Acme"])
+        kexin(data, &["tenant", "create", "acme", "--name", "Acme"])
             .status
             .success()
     );
     let token = ok_json(&kexin(
-        &data,
+        data,
         &[
             "--format", "json", "token", "create", "--tenant", "acme", "--name", "agent", "--role",
             "analyst",
@@ -167,7 +156,7 @@ async fn the_agent_enrols_spools_while_the_server_is_down_and_delivers_in_order(
         .unwrap()
         .to_string();
     let assessment = ok_json(&kexin(
-        &data,
+        data,
         &[
             "--format",
             "json",
@@ -187,6 +176,31 @@ async fn the_agent_enrols_spools_while_the_server_is_down_and_delivers_in_order(
         .unwrap()
         .to_string();
 
+    (token, assessment)
+}
+
+/// The token in a file only its owner reads.
+fn token_file(dir: &Path, token: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join("token");
+    std::fs::write(&path, token).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    path
+}
+
+#[tokio::test]
+async fn the_agent_enrols_spools_while_the_server_is_down_and_delivers_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = Pki::new(dir.path());
+    let data = dir.path().join("data");
+    let mut server = start_tls(&data, &pki);
+    assert!(
+        server.url.starts_with("https://127.0.0.1:"),
+        "{}",
+        server.url
+    );
+
+    let (token, assessment) = tenant_with_agent_token(&data);
     let token_file = dir.path().join("token");
     std::fs::write(&token_file, &token).unwrap();
     {
@@ -411,5 +425,104 @@ fn serve_names_the_tls_file_that_is_wrong() {
             && stderr(&o).contains("missing.pem"),
         "{}",
         stderr(&o)
+    );
+}
+
+#[tokio::test]
+async fn a_rejected_result_is_set_aside_and_a_result_the_server_has_is_not_sent_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = Pki::new(dir.path());
+    let data = dir.path().join("data");
+    let server = start_tls(&data, &pki);
+    let (token, _) = tenant_with_agent_token(&data);
+    let agent = Agent {
+        data: dir.path().join("agent-data"),
+        spool: dir.path().join("spool"),
+        token_file: token_file(dir.path(), &token),
+        ca: pki.ca.clone(),
+    };
+    let first = json_of(&agent.run(&server.url, WEAK));
+    let asset_id = first["asset_id"].as_str().unwrap().to_string();
+    let runs = format!("/api/v1/tenants/acme/assets/{asset_id}/check-runs");
+
+    // A result no server will take (an unknown check), older than the rest.
+    let bad = "00000000T000000.000000Z-1.json";
+    std::fs::write(
+        agent.spool.join(bad),
+        serde_json::json!({
+            "scanned_at": "2026-01-01T00:00:00Z", "asset_name": "web-1", "host_id": null,
+            "run": {"source": "kexin agent (scan bad)", "results": [{"check": "host.no.such-check", "status": "pass"}]},
+        })
+        .to_string(),
+    )
+    .unwrap();
+    // A result whose earlier attempt reached the server though its answer was
+    // lost: the server has it, the `.sent` marker says it may.
+    let dup = "00000000T000001.000000Z-1.json";
+    let dup_run = serde_json::json!({"source": "kexin agent (scan dup)", "results": [{"check": "host.ssh.host-key-strength", "status": "fail", "evidence": "RSA 1024 bits"}]});
+    std::fs::write(
+        agent.spool.join(dup),
+        serde_json::json!({"scanned_at": "2026-01-01T00:00:01Z", "asset_name": "web-1", "host_id": null, "run": dup_run}).to_string(),
+    )
+    .unwrap();
+    std::fs::write(agent.spool.join(format!("{dup}.sent")), "").unwrap();
+    let api = Api::with_ca(&server.url, &std::fs::read(&pki.ca).unwrap()).with_token(&token);
+    let (status, stored) = api.post(&runs, dup_run.clone()).await;
+    assert!(status.is_success(), "{stored}");
+
+    let o = agent.run(&server.url, WEAK);
+    assert_eq!(o.status.code(), Some(1), "{}\n{}", stdout(&o), stderr(&o));
+    let report = json_of(&o);
+    assert_eq!(report["rejected"][0]["file"], bad, "{report}");
+    let reason = report["rejected"][0]["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("422 ") && reason.contains("host.no.such-check"),
+        "{reason}"
+    );
+    assert!(stderr(&o).contains(bad), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(
+            agent
+                .spool
+                .join("rejected")
+                .join(format!("{bad}.reason.txt"))
+        )
+        .unwrap()
+        .trim(),
+        reason
+    );
+    assert!(
+        agent.spool.join("rejected").join(bad).exists(),
+        "kept, not lost"
+    );
+
+    let delivered = report["delivered"].as_array().unwrap();
+    assert_eq!(delivered.len(), 2, "{report}");
+    assert_eq!(
+        (delivered[0]["file"].as_str(), &delivered[0]["run"]),
+        (Some(dup), &Value::Null),
+        "the server already had it"
+    );
+    assert_eq!(spooled(&agent.spool), Vec::<String>::new());
+    assert!(!agent.spool.join(format!("{dup}.sent")).exists());
+
+    let (_, history) = api.get(&runs).await;
+    let sources: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        sources.len(),
+        3,
+        "first scan, dup once, this scan: {sources:?}"
+    );
+    assert_eq!(
+        sources
+            .iter()
+            .filter(|s| **s == "kexin agent (scan dup)")
+            .count(),
+        1
     );
 }
