@@ -55,8 +55,8 @@ pub struct AgentArgs {
     /// API token (role analyst or above). Prefer --token-file or the environment: a flag is visible to every user in `ps`.
     #[arg(long, env = "KEXIN_AGENT_TOKEN", hide_env_values = true)]
     token: Option<String>,
-    /// File holding the API token (not accessible to other users).
-    #[arg(long, conflicts_with = "token")]
+    /// File holding the API token (not accessible to other users); wins over --token and KEXIN_AGENT_TOKEN.
+    #[arg(long)]
     token_file: Option<PathBuf>,
     /// Tenant slug [default: the token's tenant].
     #[arg(long)]
@@ -76,6 +76,7 @@ pub struct AgentArgs {
     /// Scan an offline root filesystem instead of the live host.
     #[arg(long)]
     root: Option<PathBuf>,
+    /// Which checks: the standard's basic items, or basic and enhanced.
     #[arg(long, value_enum, default_value_t = ProfileArg::Enhanced)]
     profile: ProfileArg,
     /// Advisory database for the patch checks [default: <data>/vulndb.json.gz when it exists].
@@ -799,7 +800,7 @@ impl Agent<'_> {
         }
         Err((
             Stop::Unavailable(format!(
-                "{} unavailable after {} attempts: {last}",
+                "{} unavailable after {} attempt(s): {last}",
                 self.server, self.args.attempts
             )),
             maybe_sent,
@@ -1181,6 +1182,16 @@ mod tests {
                 e.downcast_ref::<crate::commands::UsageError>().is_some(),
                 "{bad}: {e}"
             );
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn plain_http_is_accepted_exactly_for_loopback_ips(a in 0u8..=255, b: u8, c: u8, d: u8, port in 1u16..) {
+            let http = format!("http://{a}.{b}.{c}.{d}:{port}/");
+            proptest::prop_assert_eq!(server_url(&http).is_ok(), a == 127, "{}", http);
+            let https = format!("https://{a}.{b}.{c}.{d}:{port}/");
+            proptest::prop_assert!(server_url(&https).is_ok());
         }
     }
 

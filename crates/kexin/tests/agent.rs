@@ -352,6 +352,8 @@ fn plain_http_to_another_host_is_refused_before_anything_is_sent() {
             WEAK,
             "--asset-name",
             "web-1",
+            "--spool",
+            dir.path().join("spool").to_str().unwrap(),
         ],
         &[("KEXIN_AGENT_TOKEN", "kx_not_a_real_token")],
     );
@@ -362,7 +364,7 @@ fn plain_http_to_another_host_is_refused_before_anything_is_sent() {
         stderr(&o)
     );
     assert!(
-        !dir.path().join("data/agent").exists(),
+        !dir.path().join("spool").exists(),
         "nothing scanned or spooled"
     );
 }
