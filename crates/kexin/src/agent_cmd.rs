@@ -235,6 +235,16 @@ pub async fn run(args: &AgentArgs, format: Format, data: &Path) -> anyhow::Resul
         identity,
         tenant: args.tenant.clone(),
     };
+    // Listen for SIGTERM/Ctrl-C from the start, so that a signal during a
+    // cycle lets the cycle finish (no request cut off between the server's
+    // commit and our removal of the file) and then ends the agent.
+    let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
+    if !args.once {
+        tokio::spawn(async move {
+            crate::commands::shutdown_signal().await;
+            let _ = stop_tx.send(true);
+        });
+    }
     loop {
         let report = match agent.cycle(&target, data).await {
             Ok(report) => report,
@@ -264,9 +274,12 @@ pub async fn run(args: &AgentArgs, format: Format, data: &Path) -> anyhow::Resul
                 ExitCode::from(EXIT_SPOOLED)
             });
         }
+        if *stop_rx.borrow() {
+            return Ok(ExitCode::SUCCESS);
+        }
         tokio::select! {
             () = tokio::time::sleep(args.interval) => {}
-            () = crate::commands::shutdown_signal() => return Ok(ExitCode::SUCCESS),
+            _ = stop_rx.changed() => return Ok(ExitCode::SUCCESS),
         }
     }
 }

@@ -528,3 +528,61 @@ async fn a_rejected_result_is_set_aside_and_a_result_the_server_has_is_not_sent_
         1
     );
 }
+
+#[tokio::test]
+async fn on_a_schedule_the_agent_delivers_then_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = Pki::new(dir.path());
+    let data = dir.path().join("data");
+    let server = start_tls(&data, &pki);
+    let (token, _) = tenant_with_agent_token(&data);
+    let mut child = std::process::Command::new(support::BIN)
+        .args(["--data", dir.path().join("agent-data").to_str().unwrap()])
+        .args(["agent", "--server", &server.url, "--interval", "1h"])
+        .args([
+            "--token-file",
+            token_file(dir.path(), &token).to_str().unwrap(),
+        ])
+        .args(["--ca", pki.ca.to_str().unwrap(), "--root", WEAK])
+        .args(["--asset-name", "web-1"])
+        .args(["--spool", dir.path().join("spool").to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let api = Api::with_ca(&server.url, &std::fs::read(&pki.ca).unwrap()).with_token(&token);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let asset = loop {
+        let (_, assets) = api.get("/api/v1/tenants/acme/assets").await;
+        if let Some(id) = assets[0]["id"].as_str() {
+            let (_, runs) = api
+                .get(&format!("/api/v1/tenants/acme/assets/{id}/check-runs"))
+                .await;
+            if runs.as_array().is_some_and(|r| !r.is_empty()) {
+                break id.to_string();
+            }
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no delivery within 60 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert!(!asset.is_empty());
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the agent did not stop within 30 s of SIGTERM");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(0), "a clean stop");
+    assert_eq!(spooled(&dir.path().join("spool")), Vec::<String>::new());
+}
