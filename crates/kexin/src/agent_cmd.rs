@@ -257,7 +257,7 @@ pub async fn run(args: &AgentArgs, format: Format, data: &Path) -> anyhow::Resul
                 }
             }
         };
-        print_report(format, &report, &agent.spool.dir)?;
+        print_report(format, args.once, &report, &agent.spool.dir)?;
         if args.once {
             if report.needs_attention || !report.rejected.is_empty() {
                 if let Some(e) = report.error.as_ref().filter(|_| report.needs_attention) {
@@ -893,10 +893,17 @@ fn evidence_text(r: &kexin_hostscan::checks::CheckResult) -> String {
     text
 }
 
-fn print_report(format: Format, r: &CycleReport, spool: &Path) -> anyhow::Result<()> {
+/// Text for people; JSON for scripts: one document for `--once`, one line
+/// per cycle (JSON Lines) on a schedule.
+fn print_report(format: Format, once: bool, r: &CycleReport, spool: &Path) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     if format == Format::Json {
-        writeln!(out, "{}", serde_json::to_string_pretty(r)?)?;
+        let text = if once {
+            serde_json::to_string_pretty(r)?
+        } else {
+            serde_json::to_string(r)?
+        };
+        writeln!(out, "{text}")?;
         return Ok(out.flush()?);
     }
     if let Some(s) = &r.scan {

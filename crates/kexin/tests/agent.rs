@@ -538,7 +538,8 @@ async fn on_a_schedule_the_agent_delivers_then_stops_cleanly_on_sigterm() {
     let (token, _) = tenant_with_agent_token(&data);
     let mut child = std::process::Command::new(support::BIN)
         .args(["--data", dir.path().join("agent-data").to_str().unwrap()])
-        .args(["agent", "--server", &server.url, "--interval", "1h"])
+        .args(["--format", "json", "agent", "--server", &server.url])
+        .args(["--interval", "1h"])
         .args([
             "--token-file",
             token_file(dir.path(), &token).to_str().unwrap(),
@@ -546,7 +547,7 @@ async fn on_a_schedule_the_agent_delivers_then_stops_cleanly_on_sigterm() {
         .args(["--ca", pki.ca.to_str().unwrap(), "--root", WEAK])
         .args(["--asset-name", "web-1"])
         .args(["--spool", dir.path().join("spool").to_str().unwrap()])
-        .stdout(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
@@ -568,7 +569,6 @@ async fn on_a_schedule_the_agent_delivers_then_stops_cleanly_on_sigterm() {
         );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     };
-    assert!(!asset.is_empty());
     let _ = std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status();
@@ -584,5 +584,14 @@ async fn on_a_schedule_the_agent_delivers_then_stops_cleanly_on_sigterm() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     };
     assert_eq!(status.code(), Some(0), "a clean stop");
+    let mut out = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut out).unwrap();
+    let cycles: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert_eq!(cycles.len(), 1, "one JSON line per cycle: {out}");
+    assert_eq!(cycles[0]["asset_id"], asset.as_str());
+    assert_eq!(cycles[0]["delivered"].as_array().unwrap().len(), 1);
     assert_eq!(spooled(&dir.path().join("spool")), Vec::<String>::new());
 }
