@@ -342,6 +342,16 @@ async fn serve(cli: &Cli, listen: Option<std::net::SocketAddr>) -> anyhow::Resul
     std::fs::create_dir_all(data)
         .with_context(|| format!("cannot create the data directory {}", data.display()))?;
     let _lock = kexin_store::DataDirLock::acquire(data)?;
+    // The TLS files are checked before a fresh directory is initialised, so
+    // a mistake there never swallows the administrator's one-time password.
+    let tls = {
+        let config = load_config(cli)?;
+        kexin_server::tls_config(
+            config.server.tls_cert.as_deref(),
+            config.server.tls_key.as_deref(),
+        )
+        .map_err(|e| usage(e.to_string()))?
+    };
     let fresh = !data.join(DB_FILE).exists();
     let (store, mut config, init) = if fresh {
         let (store, config, init) = initialize(data, cli.global.config.as_deref(), "admin").await?;
@@ -363,11 +373,6 @@ async fn serve(cli: &Cli, listen: Option<std::net::SocketAddr>) -> anyhow::Resul
                 config.server.listen
             )
         })?;
-    let tls = kexin_server::tls_config(
-        config.server.tls_cert.as_deref(),
-        config.server.tls_key.as_deref(),
-    )
-    .map_err(|e| usage(e.to_string()))?;
     let listener = kexin_server::Incoming::new(listener, tls)?;
     let addr = listener.local_addr();
     let scheme = if listener.is_tls() { "https" } else { "http" };

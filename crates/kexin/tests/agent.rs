@@ -428,6 +428,10 @@ fn serve_names_the_tls_file_that_is_wrong() {
         "{}",
         stderr(&o)
     );
+    assert!(
+        !data.join("kexin.db").exists(),
+        "nothing initialised: the one-time password is not lost"
+    );
 }
 
 #[tokio::test]
