@@ -26,6 +26,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use kexin_config::Config;
 use kexin_store::Store;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 
 pub use listen::{Incoming, TlsError, tls_config};
@@ -165,6 +166,13 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(openapi::document))
         .fallback(api_not_found);
 
+    // Over HTTPS, browsers are told to never use plain HTTP for this host.
+    let hsts = state.https().then(|| {
+        SetResponseHeaderLayer::if_not_present(
+            axum::http::header::STRICT_TRANSPORT_SECURITY,
+            axum::http::HeaderValue::from_static("max-age=31536000"),
+        )
+    });
     Router::new()
         .nest("/api/v1", api)
         .route("/healthz", get(healthz))
@@ -179,6 +187,7 @@ pub fn router(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             state.config.server.request_timeout,
         ))
+        .layer(tower::util::option_layer(hsts))
         .with_state(state)
 }
 

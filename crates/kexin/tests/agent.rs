@@ -336,6 +336,15 @@ async fn the_agent_enrols_spools_while_the_server_is_down_and_delivers_in_order(
         1,
         "enrolled once: {assets}"
     );
+    let health = api
+        .request(reqwest::Method::GET, "/healthz")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        health.headers()["strict-transport-security"],
+        "max-age=31536000"
+    );
 }
 
 #[test]
