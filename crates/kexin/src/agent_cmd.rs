@@ -1275,6 +1275,29 @@ mod tests {
     }
 
     #[test]
+    fn the_host_is_named_by_its_host_name_and_known_by_a_hash_of_its_machine_id() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("etc")).unwrap();
+        let root = kexin_hostscan::Root::offline(dir.path()).unwrap();
+        let e = HostIdentity::of(&root, None).unwrap_err().to_string();
+        assert!(e.contains("--asset-name"), "{e}");
+
+        std::fs::write(dir.path().join("etc/hostname"), "web-7\n").unwrap();
+        let machine_id = "0123456789abcdef0123456789abcdef";
+        std::fs::write(dir.path().join("etc/machine-id"), format!("{machine_id}\n")).unwrap();
+        let id = HostIdentity::of(&root, None).unwrap();
+        assert_eq!(id.name, "web-7");
+        let tag = id.tag.unwrap();
+        assert!(tag.starts_with("host-id:") && tag.len() == 8 + 32, "{tag}");
+        assert!(
+            !tag.contains(machine_id),
+            "the machine id stays on the host"
+        );
+        assert_eq!(HostIdentity::of(&root, Some("db-1")).unwrap().name, "db-1");
+        assert!(HostIdentity::of(&root, Some("bad\nname")).is_err());
+    }
+
+    #[test]
     fn evidence_is_bounded() {
         let r = kexin_hostscan::checks::CheckResult {
             id: "host.ssh.root-login",
