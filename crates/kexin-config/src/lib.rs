@@ -25,7 +25,7 @@ mod tests;
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::{Serialize, Serializer};
@@ -59,6 +59,13 @@ pub struct ServerConfig {
     /// How long graceful shutdown waits for in-flight requests. Default 30s; 0s to 1h.
     #[serde(serialize_with = "human_duration")]
     pub shutdown_grace: Duration,
+    /// PEM certificate chain (server certificate first). With [`tls_key`](Self::tls_key) the
+    /// server speaks HTTPS only; without both, plain HTTP (for local use).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of the certificate in [`tls_cert`](Self::tls_cert).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_key: Option<PathBuf>,
 }
 
 impl Default for ServerConfig {
@@ -68,6 +75,8 @@ impl Default for ServerConfig {
             max_body_bytes: 1_048_576,
             request_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(30),
+            tls_cert: None,
+            tls_key: None,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! the documentation test.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use toml::de::DeValue;
@@ -30,16 +31,19 @@ pub(crate) enum Kind {
     Duration { min: Duration, max: Duration },
     /// One of a fixed list of lowercase names (matched case-insensitively).
     Enum(&'static [&'static str]),
+    /// An optional file path; the empty string means "not set".
+    Path,
 }
 
 /// A checked value, ready to be stored in a [`Config`].
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Val {
     Addr(SocketAddr),
     Int(u64),
     Duration(Duration),
     /// Index into the names of [`Kind::Enum`].
     Enum(usize),
+    Path(Option<PathBuf>),
 }
 
 /// One setting.
@@ -56,7 +60,7 @@ pub(crate) struct Spec {
 
 // The `set` functions are only ever called with a value that `Spec::parse_*` produced for the
 // same spec, so the variant always matches; a unit test checks every getter/setter pair.
-pub(crate) static SPECS: [Spec; 12] = [
+pub(crate) static SPECS: [Spec; 14] = [
     Spec {
         section: "server",
         name: "listen",
@@ -119,6 +123,34 @@ pub(crate) static SPECS: [Spec; 12] = [
         set: |c, v| {
             if let Val::Duration(d) = v {
                 c.server.shutdown_grace = d;
+            }
+        },
+    },
+    Spec {
+        section: "server",
+        name: "tls_cert",
+        key: "server.tls_cert",
+        kind: Kind::Path,
+        allowed: "a PEM file: the server certificate first, then its intermediates; empty for plain HTTP",
+        description: "Certificate chain for HTTPS; set together with server.tls_key.",
+        get: |c| Val::Path(c.server.tls_cert.clone()),
+        set: |c, v| {
+            if let Val::Path(p) = v {
+                c.server.tls_cert = p;
+            }
+        },
+    },
+    Spec {
+        section: "server",
+        name: "tls_key",
+        key: "server.tls_key",
+        kind: Kind::Path,
+        allowed: "a PEM file with the private key (PKCS#8, PKCS#1 or SEC1); empty for plain HTTP",
+        description: "Private key of the server certificate; keep it readable by the server's user only.",
+        get: |c| Val::Path(c.server.tls_key.clone()),
+        set: |c, v| {
+            if let Val::Path(p) = v {
+                c.server.tls_key = p;
             }
         },
     },
@@ -277,6 +309,7 @@ impl Spec {
     /// The value as text, in the form the environment takes (`30s`, `info`, `8080`).
     pub fn render(&self, v: Val) -> String {
         match (v, self.kind) {
+            (Val::Path(p), _) => p.map(|p| p.display().to_string()).unwrap_or_default(),
             (Val::Addr(a), _) => a.to_string(),
             (Val::Int(n), _) => n.to_string(),
             (Val::Duration(d), _) => format_duration(d),
@@ -306,6 +339,7 @@ impl Spec {
                 format_duration(max)
             ),
             Kind::Enum(names) => format!("one of the strings {}", quoted_list(names)),
+            Kind::Path => "a string naming a file, or \"\" for none".to_string(),
         }
     }
 
@@ -316,9 +350,10 @@ impl Spec {
                 let n = i128::from_str_radix(i.as_str(), i.radix()).ok();
                 self.check_int(n, repr)
             }
-            (Kind::Addr | Kind::Duration { .. } | Kind::Enum(_), DeValue::String(s)) => {
-                self.check_str(s, repr)
-            }
+            (
+                Kind::Addr | Kind::Duration { .. } | Kind::Enum(_) | Kind::Path,
+                DeValue::String(s),
+            ) => self.check_str(s, repr),
             (kind, other) => {
                 let found = other.type_str();
                 let article = if found.starts_with(['a', 'e', 'i', 'o', 'u']) {
@@ -408,6 +443,9 @@ impl Spec {
                         names.join(", ")
                     )
                 }),
+            Kind::Path if s.contains('\0') => Err(format!("{key} = {repr} contains a NUL byte")),
+            Kind::Path if s.is_empty() => Ok(Val::Path(None)),
+            Kind::Path => Ok(Val::Path(Some(PathBuf::from(s)))),
             Kind::Int { .. } => unreachable!("integers are not strings"),
         }
     }
@@ -459,6 +497,8 @@ mod tests {
             "2048",
             "2m",
             "0s",
+            "/etc/kexin/chain.pem",
+            "/etc/kexin/key.pem",
             "1h",
             "20",
             "0",
@@ -471,7 +511,7 @@ mod tests {
         for (spec, text) in SPECS.iter().zip(other) {
             let mut config = Config::default();
             let value = spec.parse_env(text).unwrap();
-            (spec.set)(&mut config, value);
+            (spec.set)(&mut config, value.clone());
             assert_ne!(config, default, "{} = {text} changed nothing", spec.key);
             assert_eq!((spec.get)(&config), value, "{}", spec.key);
             assert_eq!(spec.render(value), text, "{}", spec.key);
@@ -482,7 +522,7 @@ mod tests {
     fn allowed_text_agrees_with_the_limits() {
         for spec in &SPECS {
             let (lo, hi) = match spec.kind {
-                Kind::Addr => continue,
+                Kind::Addr | Kind::Path => continue,
                 Kind::Int { min, max } => (min.to_string(), max.to_string()),
                 Kind::Duration { min, max } => (format_duration(min), format_duration(max)),
                 Kind::Enum(names) => {

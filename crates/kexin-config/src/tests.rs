@@ -59,6 +59,7 @@ fn defaults_are_the_documented_ones() {
     assert_eq!(c.server.max_body_bytes, 1_048_576);
     assert_eq!(c.server.request_timeout, Duration::from_secs(30));
     assert_eq!(c.server.shutdown_grace, Duration::from_secs(30));
+    assert_eq!((&c.server.tls_cert, &c.server.tls_key), (&None, &None));
     assert_eq!(c.auth.session_ttl, Duration::from_secs(12 * 3600));
     assert_eq!(c.auth.password_min_length, 12);
     assert_eq!(c.auth.lockout_threshold, 5);
@@ -119,6 +120,8 @@ listen = "0.0.0.0:9000"
 max_body_bytes = 2_097_152
 request_timeout = "1m"
 shutdown_grace = "10s"
+tls_cert = "/etc/kexin/chain.pem"
+tls_key = "/etc/kexin/key.pem"
 
 [auth]
 session_ttl = "7d"
@@ -142,6 +145,14 @@ format = "json"
     assert_eq!(c.server.max_body_bytes, 2_097_152);
     assert_eq!(c.server.request_timeout, Duration::from_secs(60));
     assert_eq!(c.server.shutdown_grace, Duration::from_secs(10));
+    assert_eq!(
+        c.server.tls_cert.as_deref(),
+        Some(Path::new("/etc/kexin/chain.pem"))
+    );
+    assert_eq!(
+        c.server.tls_key.as_deref(),
+        Some(Path::new("/etc/kexin/key.pem"))
+    );
     assert_eq!(c.auth.session_ttl, Duration::from_secs(7 * 86_400));
     assert_eq!(c.auth.password_min_length, 16);
     assert_eq!(c.auth.lockout_threshold, 0);
@@ -568,6 +579,8 @@ fn settings_list_every_setting_with_its_default() {
             "server.max_body_bytes",
             "server.request_timeout",
             "server.shutdown_grace",
+            "server.tls_cert",
+            "server.tls_key",
             "auth.session_ttl",
             "auth.password_min_length",
             "auth.lockout_threshold",
@@ -647,4 +660,23 @@ fn docs_error_examples_are_real() {
         .expect("the unknown-variable example");
     let shown = shown.strip_suffix("...").expect("shortened with ...");
     assert!(unknown.starts_with(shown), "{unknown}");
+}
+
+#[test]
+fn tls_paths_are_strings_and_empty_means_unset() {
+    let c = load_str(
+        "[server]\ntls_cert = \"\"\n",
+        &[("KEXIN_SERVER__TLS_KEY", "k.pem")],
+    )
+    .unwrap();
+    assert_eq!(c.server.tls_cert, None);
+    assert_eq!(c.server.tls_key.as_deref(), Some(Path::new("k.pem")));
+    let message = file_error("[server]\ntls_cert = 5\n");
+    assert_mentions(
+        &message,
+        &[
+            "kexin.toml line 2",
+            "server.tls_cert must be a string naming a file",
+        ],
+    );
 }

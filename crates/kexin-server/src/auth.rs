@@ -1,8 +1,6 @@
 //! Who is calling: API token or console session, turned into an [`Actor`],
 //! and the checks every handler makes before touching a tenant's data.
 
-use std::net::SocketAddr;
-
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, header};
@@ -40,8 +38,8 @@ const ALLOWED_BEFORE_PASSWORD_CHANGE: &[&str] =
 pub fn source_of(parts: &Parts) -> String {
     parts
         .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.to_string())
+        .get::<ConnectInfo<crate::listen::Peer>>()
+        .map(|c| c.0.0.to_string())
         .unwrap_or_else(|| "unknown".into())
 }
 

@@ -552,7 +552,11 @@ async fn login_submit(
             let mut resp = Redirect::to(target).into_response();
             resp.headers_mut().insert(
                 header::SET_COOKIE,
-                session_cookie(&done.secret, state.config.auth.session_ttl.as_secs()),
+                session_cookie(
+                    &done.secret,
+                    state.config.auth.session_ttl.as_secs(),
+                    state.https(),
+                ),
             );
             resp
         }
@@ -586,7 +590,7 @@ async fn logout(
     }
     let mut resp = Redirect::to("/login").into_response();
     resp.headers_mut()
-        .insert(header::SET_COOKIE, session_cookie("", 0));
+        .insert(header::SET_COOKIE, session_cookie("", 0, state.https()));
     resp
 }
 

@@ -12,11 +12,11 @@ pub mod auth;
 mod console;
 pub mod error;
 mod extract;
+pub mod listen;
 mod metrics;
 pub mod openapi;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
@@ -26,8 +26,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use kexin_config::Config;
 use kexin_store::Store;
-use tokio::net::TcpListener;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
+
+pub use listen::{Incoming, TlsError, tls_config};
 
 pub use metrics::Metrics;
 
@@ -51,6 +53,11 @@ impl AppState {
             metrics: Arc::new(Metrics::default()),
             hashing: Arc::new(tokio::sync::Semaphore::new(parallel.max(2))),
         }
+    }
+
+    /// Whether the server speaks HTTPS, so cookies may be marked `Secure`.
+    pub fn https(&self) -> bool {
+        self.config.server.tls_cert.is_some()
     }
 }
 
@@ -159,6 +166,13 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(openapi::document))
         .fallback(api_not_found);
 
+    // Over HTTPS, browsers are told to never use plain HTTP for this host.
+    let hsts = state.https().then(|| {
+        SetResponseHeaderLayer::if_not_present(
+            axum::http::header::STRICT_TRANSPORT_SECURITY,
+            axum::http::HeaderValue::from_static("max-age=31536000"),
+        )
+    });
     Router::new()
         .nest("/api/v1", api)
         .route("/healthz", get(healthz))
@@ -173,6 +187,7 @@ pub fn router(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             state.config.server.request_timeout,
         ))
+        .layer(tower::util::option_layer(hsts))
         .with_state(state)
 }
 
@@ -202,12 +217,12 @@ async fn healthz(State(state): State<AppState>) -> Response {
 /// lets in-flight requests finish for up to `server.shutdown_grace` before
 /// returning. The caller closes the store afterwards.
 pub async fn serve(
-    listener: TcpListener,
+    listener: Incoming,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let grace = state.config.server.shutdown_grace;
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let app = router(state).into_make_service_with_connect_info::<listen::Peer>();
     let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         shutdown.await;

@@ -105,6 +105,8 @@ pub enum Command {
     /// Scan for security weaknesses.
     #[command(subcommand)]
     Scan(crate::scan_cmd::ScanCmd),
+    /// Scan this host on a schedule and deliver the results to a Kexin server over HTTPS, spooling them while it is unreachable.
+    Agent(crate::agent_cmd::AgentArgs),
     /// Import the advisories that patch checks match installed packages against.
     #[command(subcommand)]
     Vulndb(crate::scan_cmd::VulndbCmd),

@@ -20,7 +20,7 @@ use crate::output::{opt, print};
 #[error("{0}")]
 pub struct UsageError(pub String);
 
-fn usage(msg: impl Into<String>) -> anyhow::Error {
+pub(crate) fn usage(msg: impl Into<String>) -> anyhow::Error {
     anyhow::Error::new(UsageError(msg.into()))
 }
 
@@ -224,6 +224,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Vulndb(cmd) => return crate::scan_cmd::run_vulndb(cmd, format, &data),
         Command::Detect(args) => return crate::detect_cmd::run_detect(args, cli.global.format_arg),
         Command::Rules(cmd) => return crate::detect_cmd::run_rules(cmd, format),
+        Command::Agent(args) => {
+            init_logging(&Config::default());
+            return crate::agent_cmd::run(args, format, &data).await;
+        }
         Command::Config(cmd) => {
             let config = load_config(&cli)?;
             match cmd {
@@ -342,6 +346,16 @@ async fn serve(cli: &Cli, listen: Option<std::net::SocketAddr>) -> anyhow::Resul
     std::fs::create_dir_all(data)
         .with_context(|| format!("cannot create the data directory {}", data.display()))?;
     let _lock = kexin_store::DataDirLock::acquire(data)?;
+    // The TLS files are checked before a fresh directory is initialised, so
+    // a mistake there never swallows the administrator's one-time password.
+    let tls = {
+        let config = load_config(cli)?;
+        kexin_server::tls_config(
+            config.server.tls_cert.as_deref(),
+            config.server.tls_key.as_deref(),
+        )
+        .map_err(|e| usage(e.to_string()))?
+    };
     let fresh = !data.join(DB_FILE).exists();
     let (store, mut config, init) = if fresh {
         let (store, config, init) = initialize(data, cli.global.config.as_deref(), "admin").await?;
@@ -363,8 +377,10 @@ async fn serve(cli: &Cli, listen: Option<std::net::SocketAddr>) -> anyhow::Resul
                 config.server.listen
             )
         })?;
-    let addr = listener.local_addr()?;
-    let url = format!("http://{addr}/");
+    let listener = kexin_server::Incoming::new(listener, tls)?;
+    let addr = listener.local_addr();
+    let scheme = if listener.is_tls() { "https" } else { "http" };
+    let url = format!("{scheme}://{addr}/");
     if let Some(init) = &init {
         print_login_help(format, data, init, Some(&url))?;
     } else if format == Format::Text {
@@ -398,7 +414,7 @@ async fn serve(cli: &Cli, listen: Option<std::net::SocketAddr>) -> anyhow::Resul
     Ok(ExitCode::SUCCESS)
 }
 
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

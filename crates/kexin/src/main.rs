@@ -2,8 +2,10 @@
 //! configuration, opens the store and hands over to the capability crates
 //! and the server. Exit codes: 0 success, 1 the operation failed,
 //! 2 invalid usage or configuration, 3 an integrity check found damage,
-//! 4 a scan found weaknesses.
+//! 4 a scan found weaknesses, 5 `kexin agent --once` kept results in its
+//! spool for a later delivery.
 
+mod agent_cmd;
 mod assess_cmd;
 mod catalog_cmd;
 mod cli;

@@ -1,13 +1,13 @@
 //! `kexin scan host`: the cloud-host checks on the live host or an offline root.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Subcommand, ValueEnum};
 use kexin_core::CheckStatus;
 use kexin_hostscan::Root;
-use kexin_hostscan::checks::{Profile, scan};
+use kexin_hostscan::checks::{Profile, Scan, scan};
 
 use crate::cli::Format;
 use crate::output::table;
@@ -107,6 +107,44 @@ pub enum ProfileArg {
     Enhanced,
 }
 
+/// The live host, or an offline root filesystem when `root` is given.
+pub fn open_root(root: Option<&Path>) -> anyhow::Result<Root> {
+    match root {
+        Some(dir) => Root::offline(dir)
+            .with_context(|| format!("cannot use {} as a root filesystem", dir.display())),
+        None => Ok(Root::live()),
+    }
+}
+
+/// One scan as `kexin scan host` runs it: the checks of `profile`, then the
+/// patch checks against `vulndb` (default: `<data>/vulndb.json.gz` when it exists).
+pub fn scan_root(
+    target: &Root,
+    profile: ProfileArg,
+    vulndb: Option<&Path>,
+    data: &Path,
+) -> anyhow::Result<Scan> {
+    let db_path = vulndb
+        .map(Path::to_path_buf)
+        .or_else(|| Some(data.join(VULNDB_FILE)).filter(|p| p.exists()));
+    let db = match &db_path {
+        Some(p) => Some(
+            kexin_vulndb::VulnDb::open(p)
+                .with_context(|| format!("cannot open the advisory database {}", p.display()))?,
+        ),
+        None => None,
+    };
+    let profile = match profile {
+        ProfileArg::Basic => Profile::Basic,
+        ProfileArg::Enhanced => Profile::Enhanced,
+    };
+    let mut result = scan(target, profile);
+    result
+        .results
+        .extend(kexin_hostscan::patch::patch_checks(target, db.as_ref()));
+    Ok(result)
+}
+
 pub fn run(
     cmd: &ScanCmd,
     format: Format,
@@ -123,29 +161,8 @@ pub fn run(
         output,
         vulndb,
     } = cmd;
-    let db_path = vulndb
-        .clone()
-        .or_else(|| Some(data.join(VULNDB_FILE)).filter(|p| p.exists()));
-    let db = match &db_path {
-        Some(p) => Some(
-            kexin_vulndb::VulnDb::open(p)
-                .with_context(|| format!("cannot open the advisory database {}", p.display()))?,
-        ),
-        None => None,
-    };
-    let target = match root {
-        Some(dir) => Root::offline(dir)
-            .with_context(|| format!("cannot use {} as a root filesystem", dir.display()))?,
-        None => Root::live(),
-    };
-    let profile = match profile {
-        ProfileArg::Basic => Profile::Basic,
-        ProfileArg::Enhanced => Profile::Enhanced,
-    };
-    let mut result = scan(&target, profile);
-    result
-        .results
-        .extend(kexin_hostscan::patch::patch_checks(&target, db.as_ref()));
+    let target = open_root(root.as_deref())?;
+    let result = scan_root(&target, *profile, vulndb.as_deref(), data)?;
     let catalog = kexin_catalog::Catalog::embedded();
     let title = |id: &str| catalog.check(id).map(|c| c.title.en.clone());
     let text = match format_arg {

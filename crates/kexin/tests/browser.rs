@@ -83,6 +83,7 @@ fn delete_session_blocking(port: u16, id: &str) {
             return;
         };
         rt.block_on(async {
+            let _ = rustls::crypto::ring::default_provider().install_default();
             let http = reqwest::Client::new();
             let _ = http
                 .delete(&url)
@@ -498,6 +499,8 @@ async fn console_in_headless_chromium() {
     let url = init["url"].as_str().expect("url").to_string();
     assert!(url.ends_with('/'), "url {url} ends with /");
 
+    // reqwest is built without a crypto provider of its own: rustls uses ring.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(30))

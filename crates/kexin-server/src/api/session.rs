@@ -125,9 +125,12 @@ pub async fn password_login(
     })
 }
 
-pub fn session_cookie(secret: &str, max_age_secs: u64) -> HeaderValue {
+/// The session cookie; `Secure` when the server speaks HTTPS, so a browser
+/// never sends it over plain HTTP.
+pub fn session_cookie(secret: &str, max_age_secs: u64, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={secret}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age_secs}"
+        "{SESSION_COOKIE}={secret}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age_secs}{secure}"
     ))
     .expect("cookie value is ASCII")
 }
@@ -144,7 +147,11 @@ pub async fn login(
     let mut headers = HeaderMap::new();
     headers.insert(
         header::SET_COOKIE,
-        session_cookie(&done.secret, state.config.auth.session_ttl.as_secs()),
+        session_cookie(
+            &done.secret,
+            state.config.auth.session_ttl.as_secs(),
+            state.https(),
+        ),
     );
     Ok((headers, Json(done.response)))
 }
@@ -165,7 +172,7 @@ pub async fn logout(
     };
     state.store.end_session(&principal.actor, hash).await?;
     let mut headers = HeaderMap::new();
-    headers.insert(header::SET_COOKIE, session_cookie("", 0));
+    headers.insert(header::SET_COOKIE, session_cookie("", 0, state.https()));
     Ok((StatusCode::NO_CONTENT, headers))
 }
 

@@ -81,7 +81,11 @@ impl Server {
     fn wait_healthy(&self) {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            if std::net::TcpStream::connect(self.url.trim_start_matches("http://")).is_ok() {
+            let host = self
+                .url
+                .trim_start_matches("https://")
+                .trim_start_matches("http://");
+            if std::net::TcpStream::connect(host).is_ok() {
                 return;
             }
             assert!(
@@ -160,8 +164,20 @@ pub struct Api {
 
 impl Api {
     pub fn new(base: &str) -> Api {
+        Self::with_client(base, reqwest::Client::builder())
+    }
+
+    /// A client for an HTTPS server whose certificate the CA in `ca_pem` issued.
+    pub fn with_ca(base: &str, ca_pem: &[u8]) -> Api {
+        let ca = reqwest::Certificate::from_pem(ca_pem).expect("CA certificate");
+        Self::with_client(base, reqwest::Client::builder().tls_certs_only([ca]))
+    }
+
+    fn with_client(base: &str, builder: reqwest::ClientBuilder) -> Api {
+        // reqwest is built without a crypto provider of its own: rustls uses ring.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         Api {
-            http: reqwest::Client::builder()
+            http: builder
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .unwrap(),
