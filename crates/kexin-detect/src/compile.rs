@@ -4,7 +4,8 @@
 
 use crate::event::{EventFields, FieldValue, NumBuf};
 use crate::matcher::{
-    Net, NumCmp, Piece, StrMatcher, ValueMatcher, build_regex, contains_automaton, fold,
+    Net, NumCmp, Piece, StrMatcher, ValueMatcher, build_regex, byte_foldable, contains_automaton,
+    fold,
 };
 use aho_corasick::AhoCorasick;
 use base64::Engine as _;
@@ -511,6 +512,7 @@ pub(crate) fn compile_item(item: &DetectionItem, cx: &ItemContext<'_>) -> Result
                 }
                 let mut value_need = Some(Vec::new());
                 let mut value_matchers = Vec::new();
+                let mut value_contains: Vec<String> = Vec::new();
                 for a in alts {
                     let a = positioned(a, position);
                     match (&mut value_need, literal_of(&a)) {
@@ -518,20 +520,28 @@ pub(crate) fn compile_item(item: &DetectionItem, cx: &ItemContext<'_>) -> Result
                         _ => value_need = None,
                     }
                     match a.as_slice() {
-                        [Piece::Any, Piece::Lit(l), Piece::Any]
-                            if l.is_ascii() && !ms.match_all =>
-                        {
-                            contains_lits.push(l.clone())
+                        [Piece::Any, Piece::Lit(l), Piece::Any] if byte_foldable(l) => {
+                            value_contains.push(l.clone())
                         }
                         _ => value_matchers.push(StrMatcher::new(&a, ms.cased)),
                     }
                 }
                 needs.push(value_need);
-                if ms.match_all && value_matchers.len() > 1 {
+                if ms.match_all {
                     // under `all`, a value expanded to variants is satisfied by any variant
-                    values.push(ValueMatcher::AnyStr(value_matchers));
+                    if !value_contains.is_empty() {
+                        value_matchers.push(StrMatcher::Contains(contains_automaton(
+                            &value_contains,
+                            ms.cased,
+                        )));
+                    }
+                    match value_matchers.len() {
+                        1 => values.extend(value_matchers.into_iter().map(ValueMatcher::Str)),
+                        _ => values.push(ValueMatcher::AnyStr(value_matchers)),
+                    }
                     continue;
                 }
+                contains_lits.extend(value_contains);
                 values.extend(value_matchers.into_iter().map(ValueMatcher::Str));
             }
             SigmaValue::Int(i) => {
