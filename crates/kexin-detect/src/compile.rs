@@ -270,7 +270,7 @@ fn pattern_pieces(
         match part {
             PatternPart::Literal(s) => alts.iter_mut().for_each(|a| push_lit(a, s)),
             PatternPart::AnyChar => alts.iter_mut().for_each(|a| a.push(Piece::One)),
-            PatternPart::AnyChars => alts.iter_mut().for_each(|a| push_any(a)),
+            PatternPart::AnyChars => alts.iter_mut().for_each(push_any),
             PatternPart::Placeholder(name) => {
                 let values = placeholders
                     .get(name)
