@@ -438,9 +438,13 @@ fn literal_of(pieces: &[Piece]) -> Option<String> {
             _ => None,
         })
         .max_by_key(|s| s.len())
-        .filter(|s| !s.is_empty())
+        .filter(|s| s.len() >= MIN_PREFILTER_LITERAL)
         .map(str::to_string)
 }
+
+/// Shorter literals occur in nearly every event: reporting them costs the
+/// prefilter scan more than evaluating the items they would guard.
+const MIN_PREFILTER_LITERAL: usize = 3;
 
 pub(crate) fn compile_item(item: &DetectionItem, cx: &ItemContext<'_>) -> Result<Item, String> {
     let ms = &item.modifiers;
@@ -558,7 +562,8 @@ pub(crate) fn compile_item(item: &DetectionItem, cx: &ItemContext<'_>) -> Result
                     },
                     (None, None) => {
                         needs.pop();
-                        needs.push(Some(vec![i.to_string()]));
+                        let text = i.to_string();
+                        needs.push((text.len() >= MIN_PREFILTER_LITERAL).then_some(vec![text]));
                         ValueMatcher::Int(*i)
                     }
                 });
