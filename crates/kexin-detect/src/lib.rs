@@ -100,11 +100,11 @@
 //! SigmaHQ's regression data: all 192 runnable cases agree (the test lists
 //! the 11 that cannot run — rules in folders absent from the shared copy —
 //! and the 4 whose stated `match_count` is stale). Throughput (see
-//! `BENCHMARKS.md`, one core of a shared machine): ≈ 226 k sshd lines/s
-//! normalized and evaluated against all SigmaHQ rules, 2.6× rsigma 0.23;
-//! 3–5.5 k Windows events/s, at par with rsigma, where most time goes to
-//! the prefilter scan of every value and to the identifiers whose literals
-//! occur.
+//! `BENCHMARKS.md`, one core of a shared machine): 217–286 k sshd lines/s
+//! normalized and evaluated against all SigmaHQ rules (3.4–4.5× rsigma
+//! 0.23 in the same session), 6.5–9.7 k Windows events/s parsed and
+//! evaluated (1.1–1.6× rsigma; the prefilter scan of every value and the
+//! identifiers whose literals occur are where the time goes).
 //!
 //! ```
 //! use kexin_detect::{Engine, EngineConfig, Pipeline, Scratch};
