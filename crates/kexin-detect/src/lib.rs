@@ -98,8 +98,9 @@
 //! ## Measured
 //!
 //! SigmaHQ's regression data: all 192 runnable cases agree (the test lists
-//! the 11 that cannot run — rules in folders absent from the shared copy —
-//! and the 4 whose stated `match_count` is stale). Throughput (see
+//! the 11 that cannot run — ten rules in folders absent from the shared
+//! copy, one case commented out upstream — and the 4 whose stated
+//! `match_count` is stale). Throughput (see
 //! `BENCHMARKS.md`, one core of a shared machine): 217–286 k sshd lines/s
 //! normalized and evaluated against all SigmaHQ rules (3.4–4.5× rsigma
 //! 0.23 in the same session), 6.5–9.7 k Windows events/s parsed and
