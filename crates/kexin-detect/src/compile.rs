@@ -4,7 +4,8 @@
 
 use crate::event::{EventFields, FieldValue, NumBuf};
 use crate::matcher::{
-    Net, NumCmp, Piece, StrMatcher, ValueMatcher, build_regex, contains_automaton, fold,
+    Net, NumCmp, Piece, StrMatcher, ValueMatcher, build_regex, byte_foldable, contains_automaton,
+    fold,
 };
 use aho_corasick::AhoCorasick;
 use base64::Engine as _;
@@ -269,7 +270,7 @@ fn pattern_pieces(
         match part {
             PatternPart::Literal(s) => alts.iter_mut().for_each(|a| push_lit(a, s)),
             PatternPart::AnyChar => alts.iter_mut().for_each(|a| a.push(Piece::One)),
-            PatternPart::AnyChars => alts.iter_mut().for_each(|a| push_any(a)),
+            PatternPart::AnyChars => alts.iter_mut().for_each(push_any),
             PatternPart::Placeholder(name) => {
                 // Configured but empty: the item matches nothing (e.g. no
                 // bastion hosts, so a bastion filter excludes no source).
@@ -438,9 +439,13 @@ fn literal_of(pieces: &[Piece]) -> Option<String> {
             _ => None,
         })
         .max_by_key(|s| s.len())
-        .filter(|s| !s.is_empty())
+        .filter(|s| s.len() >= MIN_PREFILTER_LITERAL)
         .map(str::to_string)
 }
+
+/// Shorter literals occur in nearly every event: reporting them costs the
+/// prefilter scan more than evaluating the items they would guard.
+const MIN_PREFILTER_LITERAL: usize = 3;
 
 pub(crate) fn compile_item(item: &DetectionItem, cx: &ItemContext<'_>) -> Result<Item, String> {
     let ms = &item.modifiers;
@@ -512,6 +517,7 @@ pub(crate) fn compile_item(item: &DetectionItem, cx: &ItemContext<'_>) -> Result
                 }
                 let mut value_need = Some(Vec::new());
                 let mut value_matchers = Vec::new();
+                let mut value_contains: Vec<String> = Vec::new();
                 for a in alts {
                     let a = positioned(a, position);
                     match (&mut value_need, literal_of(&a)) {
@@ -519,20 +525,28 @@ pub(crate) fn compile_item(item: &DetectionItem, cx: &ItemContext<'_>) -> Result
                         _ => value_need = None,
                     }
                     match a.as_slice() {
-                        [Piece::Any, Piece::Lit(l), Piece::Any]
-                            if l.is_ascii() && !ms.match_all =>
-                        {
-                            contains_lits.push(l.clone())
+                        [Piece::Any, Piece::Lit(l), Piece::Any] if byte_foldable(l) => {
+                            value_contains.push(l.clone())
                         }
                         _ => value_matchers.push(StrMatcher::new(&a, ms.cased)),
                     }
                 }
                 needs.push(value_need);
-                if ms.match_all && value_matchers.len() > 1 {
+                if ms.match_all {
                     // under `all`, a value expanded to variants is satisfied by any variant
-                    values.push(ValueMatcher::AnyStr(value_matchers));
+                    if !value_contains.is_empty() {
+                        value_matchers.push(StrMatcher::Contains(contains_automaton(
+                            &value_contains,
+                            ms.cased,
+                        )));
+                    }
+                    match value_matchers.len() {
+                        1 => values.extend(value_matchers.into_iter().map(ValueMatcher::Str)),
+                        _ => values.push(ValueMatcher::AnyStr(value_matchers)),
+                    }
                     continue;
                 }
+                contains_lits.extend(value_contains);
                 values.extend(value_matchers.into_iter().map(ValueMatcher::Str));
             }
             SigmaValue::Int(i) => {
@@ -549,7 +563,8 @@ pub(crate) fn compile_item(item: &DetectionItem, cx: &ItemContext<'_>) -> Result
                     },
                     (None, None) => {
                         needs.pop();
-                        needs.push(Some(vec![i.to_string()]));
+                        let text = i.to_string();
+                        needs.push((text.len() >= MIN_PREFILTER_LITERAL).then_some(vec![text]));
                         ValueMatcher::Int(*i)
                     }
                 });

@@ -7,7 +7,7 @@ use crate::compile::{
 };
 use crate::event::{EventFields, NumBuf};
 use crate::pipeline::{EventLogsource, LogsourceRef, Pipeline};
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use kexin_sigma::{Detection, DetectionRule, FilterRule, Level, LogSource, SigmaDocument};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -616,6 +616,8 @@ impl Engine {
                 AhoCorasickBuilder::new()
                     .ascii_case_insensitive(true)
                     .match_kind(MatchKind::Standard)
+                    // a full DFA: every event scans all its text through it
+                    .kind(Some(AhoCorasickKind::DFA))
                     .build(&patterns)
                     .expect("prefilter literals within automaton limits"),
             );

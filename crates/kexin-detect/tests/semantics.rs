@@ -441,3 +441,25 @@ fn kexin_logs_events() {
         Some("198.51.100.23")
     );
 }
+
+#[test]
+fn engine_is_shared_between_threads() {
+    fn shared<T: Send + Sync>() {}
+    shared::<Engine>();
+    shared::<kexin_detect::Match>();
+}
+
+#[test]
+fn windows_registry_events_route_to_registry_event_rules() {
+    let w = Pipeline::windows_evtx_json();
+    for (event_type, category) in [
+        ("CreateKey", "registry_add"),
+        ("DeleteValue", "registry_delete"),
+        ("CreateValue", "registry_event"),
+    ] {
+        let ev = json!({"Event": {"System": {"Channel": "Microsoft-Windows-Sysmon/Operational", "EventID": 12}, "EventData": {"EventType": event_type}}});
+        let ls = w.derive_logsource(&ev).expect("derived");
+        assert_eq!(ls.category, Some(category), "{event_type}");
+        assert_eq!(ls.service, Some("sysmon"));
+    }
+}
