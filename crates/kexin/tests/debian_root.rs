@@ -67,7 +67,6 @@ fn debian_root() -> Option<PathBuf> {
     let started = std::time::Instant::now();
     let output = Command::new("mmdebstrap")
         .args([
-            "--quiet",
             &format!("--variant={VARIANT}"),
             &format!("--include={}", PACKAGES.join(",")),
             // Documentation and translations play no part in a scan.

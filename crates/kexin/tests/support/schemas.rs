@@ -67,7 +67,7 @@ fn ocsf_schema() -> &'static Value {
 pub fn sarif_violations(log: &Value) -> Vec<String> {
     sarif_validator()
         .iter_errors(log)
-        .map(|e| format!("{}: {e}", e.instance_path))
+        .map(|e| format!("{}: {e}", e.instance_path()))
         .collect()
 }
 
