@@ -7,7 +7,10 @@
 //! `target/kexin-test-cache/` (or `$KEXIN_TEST_CACHE`), named after its
 //! recipe; it appears there only when complete (built under a temporary name,
 //! then renamed), so a crashed build is never reused. Scans only read it.
-//! To rebuild it, remove `target/kexin-test-cache/debian-root-*`.
+//! To rebuild it, remove `target/kexin-test-cache/debian-root-*`. The first
+//! build took 140 s on the shared 2-vCPU machine at load 13 and 395 s at
+//! load 20 (mostly downloading and unpacking 128 packages); with the cache
+//! the three tests take about 1 s.
 //!
 //! Building needs `mmdebstrap` (Debian package) and Debian's archive. When
 //! the archive cannot be reached the tests fail and say so; set
