@@ -5,7 +5,7 @@
 use kexin_core::{CheckStatus, Severity};
 use serde_json::{Value, json};
 
-use crate::checks::{CHECKS, Scan};
+use crate::checks::{CHECKS, Evidence, Scan};
 
 const TOOL: &str = "kexin";
 
@@ -92,6 +92,11 @@ pub fn to_sarif(scan: &Scan, title: &dyn Fn(&str) -> Option<String>) -> Value {
     })
 }
 
+/// The OCSF schema version the events follow: the first release whose
+/// Compliance Finding class carries `evidences`.
+pub const OCSF_VERSION: &str = "1.7.0";
+
+/// OCSF `severity_id` and its caption, the `severity` sibling.
 fn ocsf_severity_id(s: Severity) -> u8 {
     match s {
         Severity::Info => 1,
@@ -102,7 +107,33 @@ fn ocsf_severity_id(s: Severity) -> u8 {
     }
 }
 
-/// Each check result as an OCSF 1.1 Compliance Finding (class 2003).
+fn ocsf_severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Info => "Informational",
+        Severity::Low => "Low",
+        Severity::Medium => "Medium",
+        Severity::High => "High",
+        Severity::Critical => "Critical",
+    }
+}
+
+/// An evidence row as an OCSF Evidence Artifacts object: the row itself as
+/// `data`, and the file it cites as a `file` object (its type is not known
+/// without another look at the root, so `type_id` is 0, Unknown).
+fn ocsf_evidence(e: &Evidence) -> Value {
+    let mut data = json!({"file": e.file, "detail": e.detail});
+    if let Some(line) = e.line {
+        data["line"] = json!(line);
+    }
+    let mut evidence = json!({"data": data});
+    if e.file.starts_with('/') {
+        let name = e.file.rsplit('/').find(|s| !s.is_empty()).unwrap_or("/");
+        evidence["file"] = json!({"name": name, "path": e.file, "type_id": 0});
+    }
+    evidence
+}
+
+/// Each check result as an OCSF Compliance Finding (class 2003).
 /// `time_ms` is the scan time; `host` names the scanned device.
 pub fn to_ocsf(
     scan: &Scan,
@@ -131,16 +162,16 @@ pub fn to_ocsf(
                 "type_name": "Compliance Finding: Create",
                 "time": time_ms,
                 "severity_id": ocsf_severity_id(r.severity),
-                "severity": format!("{:?}", r.severity),
+                "severity": ocsf_severity(r.severity),
                 "status_id": 1,
                 "status": "New",
                 "message": r.message,
-                "metadata": {"version": "1.1.0", "product": {"name": "Kexin", "vendor_name": "Kexin", "version": env!("CARGO_PKG_VERSION")}},
+                "metadata": {"version": OCSF_VERSION, "product": {"name": "Kexin", "vendor_name": "Kexin", "version": env!("CARGO_PKG_VERSION")}},
                 "finding_info": {"uid": format!("{host}/{}", r.id), "title": title(r.id).unwrap_or_else(|| r.id.to_string()), "desc": meta.map_or("", |m| m.rationale)},
                 "compliance": {"control": r.id, "standards": ["TC608 cloud host security (可信云服务安全测评方法 第1部分：云主机)"], "status": status, "status_id": status_id, "status_detail": r.message},
                 "remediation": {"desc": meta.map_or("", |m| m.remediation)},
                 "device": {"hostname": host, "type_id": 1, "type": "Server"},
-                "evidences": r.evidence.iter().take(50).map(|e| json!({"data": {"file": e.file, "line": e.line, "detail": e.detail}})).collect::<Vec<_>>(),
+                "evidences": r.evidence.iter().take(50).map(ocsf_evidence).collect::<Vec<_>>(),
             })
         })
         .collect()

@@ -2,6 +2,8 @@
 //! store in a temporary directory, and talks to it over HTTP.
 #![allow(dead_code)] // each test file uses a different part of this module
 
+pub mod schemas;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
