@@ -187,6 +187,15 @@ impl EventFields for Value {
 /// haystack is the message and every field value.
 impl EventFields for kexin_logs::Event {
     fn lookup(&self, name: &str, visit: &mut dyn FnMut(FieldValue<'_>) -> bool) -> Option<bool> {
+        // An auditd event joined from several records (SYSCALL + EXECVE +
+        // PATH…) is of every one of their types: SigmaHQ's auditd rules test
+        // `type: EXECVE` beside EXECVE's fields, which the joined event
+        // carries unqualified (see kexin_logs::audit).
+        if name == "type" {
+            if let Some(types) = self.fields.get("record_types") {
+                return Some(types.split_whitespace().any(|t| visit(FieldValue::Str(t))));
+            }
+        }
         if let Some(v) = self.fields.get(name) {
             return Some(visit(FieldValue::Str(v)));
         }

@@ -463,3 +463,42 @@ fn windows_registry_events_route_to_registry_event_rules() {
         assert_eq!(ls.service, Some("sysmon"));
     }
 }
+
+#[test]
+fn joined_auditd_events_are_of_every_record_type() {
+    use kexin_logs::{Normalizer, normalize_reader};
+    // SigmaHQ's audio-capture rule shape: `type: EXECVE` beside EXECVE's
+    // arguments, on an event joined from SYSCALL + EXECVE + PROCTITLE.
+    let rule = "title: audio capture\nid: 00000000-0000-4000-8000-0000000000ac\nlogsource: {product: linux, service: auditd}\ndetection:\n  selection:\n    type: EXECVE\n    a0: arecord\n    a1: '-vv'\n  condition: selection\n";
+    let e = engine_with(
+        &[rule],
+        EngineConfig {
+            pipelines: vec![Pipeline::kexin_logs()],
+            ..Default::default()
+        },
+    );
+    let log = "type=SYSCALL msg=audit(1700000000.100:42): arch=c000003e syscall=59 success=yes exit=0 ppid=1 pid=2 auid=1000 uid=1000 comm=\"arecord\" exe=\"/usr/bin/arecord\" key=(null)\n\
+type=EXECVE msg=audit(1700000000.100:42): argc=3 a0=\"arecord\" a1=\"-vv\" a2=\"out.wav\"\n\
+type=PROCTITLE msg=audit(1700000000.100:42): proctitle=6172\n\
+type=EOE msg=audit(1700000000.100:42):\n";
+    let n = Normalizer::new(time::macros::datetime!(2024-03-10 12:00:00 UTC));
+    let mut events = Vec::new();
+    normalize_reader(&n, log.as_bytes(), |ev| events.push(ev)).unwrap();
+    assert_eq!(events.len(), 1, "{events:#?}");
+    let mut s = Scratch::new();
+    let mut out = Vec::new();
+    e.evaluate_log_event(&events[0], &mut s, &mut out);
+    assert_eq!(out.len(), 1, "{:?}", events[0].fields);
+    // A record type the event does not hold still does not match.
+    let other = rule.replace("type: EXECVE", "type: PATH");
+    let e = engine_with(
+        &[other.as_str()],
+        EngineConfig {
+            pipelines: vec![Pipeline::kexin_logs()],
+            ..Default::default()
+        },
+    );
+    out.clear();
+    e.evaluate_log_event(&events[0], &mut s, &mut out);
+    assert!(out.is_empty());
+}

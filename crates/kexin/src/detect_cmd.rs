@@ -245,6 +245,8 @@ struct Detector<'a, W: Write> {
     intel: &'a IntelSet,
     static_logsource: Option<EventLogsource>,
     normalizer: kexin_logs::Normalizer,
+    /// Joins auditd records (SYSCALL, EXECVE, PATH…) into one event each.
+    audit: kexin_logs::AuditJoiner,
     format: FormatArg,
     detections: Vec<Detection>,
     events: Vec<kexin_logs::Event>,
@@ -291,20 +293,27 @@ impl<W: Write> Detector<'_, W> {
             }
         }
         self.events.clear();
-        if let Err(e) = self.normalizer.line(line, &mut self.events) {
+        if let Err(e) = self
+            .normalizer
+            .line_joining(line, &mut self.audit, &mut self.events)
+        {
             self.summary.malformed(input, line_no, line, &e.to_string());
             return Ok(());
         }
+        self.log_events(&location, now)
+    }
+
+    fn log_events(&mut self, location: &str, now: OffsetDateTime) -> anyhow::Result<()> {
         let events = std::mem::take(&mut self.events);
         for event in &events {
             self.summary.events += 1;
             self.detections.clear();
             self.stream
-                .log_event(event, &location, now, &mut self.detections);
+                .log_event(event, location, now, &mut self.detections);
             let observables = (!self.intel.is_empty()).then(|| Observables::from_event(event));
             let at = event.time.unwrap_or(now);
             let as_json = || serde_json::to_value(event).unwrap_or(Value::Null);
-            self.write_results(&location, &event.raw, as_json, observables, at)?;
+            self.write_results(location, &event.raw, as_json, observables, at)?;
         }
         self.events = events;
         Ok(())
@@ -312,9 +321,12 @@ impl<W: Write> Detector<'_, W> {
 
     /// End of input: correlation windows still open are evaluated.
     fn finish(&mut self) -> anyhow::Result<()> {
+        let now = OffsetDateTime::now_utc();
+        self.events.clear();
+        self.audit.finish(&mut self.events);
+        self.log_events("end of input", now)?;
         self.detections.clear();
         self.stream.finish(&mut self.detections);
-        let now = OffsetDateTime::now_utc();
         self.write_results("end of input", "", || Value::Null, None, now)?;
         self.out.flush()?;
         Ok(())
@@ -496,6 +508,7 @@ pub fn run_detect(args: &DetectArgs, format_arg: FormatArg) -> anyhow::Result<Ex
         intel: &intel,
         static_logsource,
         normalizer: kexin_logs::Normalizer::new(OffsetDateTime::now_utc()),
+        audit: kexin_logs::AuditJoiner::default(),
         format: format_arg,
         detections: Vec::new(),
         events: Vec::new(),

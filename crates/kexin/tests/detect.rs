@@ -181,9 +181,19 @@ fn sigmahq_rules_on_evtx_json_and_cloudtrail() {
         // CloudTrail: the trail is stopped.
         r##"{"eventVersion":"1.08","eventTime":"2024-03-09T08:01:00Z","eventSource":"cloudtrail.amazonaws.com","eventName":"StopLogging","awsRegion":"eu-west-1","sourceIPAddress":"198.51.100.9","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::123456789012:user/mallory"}}"##,
     ];
+    // auditd: SYSCALL + EXECVE + EOE, joined into one event.
+    let audit = [
+        r#"type=SYSCALL msg=audit(1710000000.100:42): arch=c000003e syscall=59 success=yes exit=0 ppid=1 pid=2 auid=1000 uid=1000 comm="arecord" exe="/usr/bin/arecord" key=(null)"#,
+        r#"type=EXECVE msg=audit(1710000000.100:42): argc=4 a0="arecord" a1="-vv" a2="-fdat" a3="out.wav""#,
+        "type=EOE msg=audit(1710000000.100:42):",
+    ];
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("events.ndjson");
-    std::fs::write(&file, events.join("\n")).unwrap();
+    std::fs::write(
+        &file,
+        format!("{}\n{}\n", events.join("\n"), audit.join("\n")),
+    )
+    .unwrap();
     let sigma = repo().join("../shared/data/sigma/rules");
     let o = detect(
         &[
@@ -207,6 +217,11 @@ fn sigmahq_rules_on_evtx_json_and_cloudtrail() {
     assert!(windows.iter().any(|t| t.contains("Whoami")), "{windows:?}");
     let aws = titles(":2");
     assert!(aws.iter().any(|t| t.contains("CloudTrail")), "{aws:?}");
+    let linux = titles(":5");
+    assert!(
+        linux.iter().any(|t| t.contains("Audio Capture")),
+        "{linux:?} {out:#?}"
+    );
     // Routed by logsource: no cloud rule fires on the Windows event.
     assert!(
         out.iter()
