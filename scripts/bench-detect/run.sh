@@ -33,7 +33,7 @@ sets=(
 measure() { # label outfile command… → prints "seconds peak_kib" for the run
   local label=$1 out=$2; shift 2
   /usr/bin/time -f "%e %M" -o "$OUT/$label.time" taskset -c "$CPU" "$@" >"$out" 2>"$OUT/$label.stderr" || true
-  cat "$OUT/$label.time"
+  tail -n 1 "$OUT/$label.time"
 }
 
 # Rule loading is measured once per tool on an empty input and subtracted,

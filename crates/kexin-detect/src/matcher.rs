@@ -148,6 +148,10 @@ struct Segment {
     toks: Vec<GlobTok>,
     /// Substring search for segments of byte-foldable characters only.
     finder: Option<AhoCorasick>,
+    /// The same segment as bytes, compared in place (ASCII case folding is
+    /// exact for byte-foldable text, and whole characters keep `at + len`
+    /// on a character boundary).
+    literal: Option<Box<[u8]>>,
 }
 
 impl Segment {
@@ -159,14 +163,27 @@ impl Segment {
                 _ => None,
             })
             .collect();
-        let finder = literal
-            .filter(|l| !l.is_empty() && byte_foldable(l))
-            .map(|l| contains_automaton([l], cased));
-        Segment { toks, finder }
+        let literal = literal.filter(|l| !l.is_empty() && byte_foldable(l));
+        let finder = literal.as_ref().map(|l| contains_automaton([l], cased));
+        let literal = literal.map(|l| l.into_bytes().into_boxed_slice());
+        Segment {
+            toks,
+            finder,
+            literal,
+        }
     }
 
     /// End offset when the segment matches `hay` at byte offset `at`.
     fn match_at(&self, hay: &str, at: usize, cased: bool) -> Option<usize> {
+        if let Some(lit) = &self.literal {
+            let window = hay.as_bytes().get(at..at + lit.len())?;
+            let same = if cased {
+                window == &lit[..]
+            } else {
+                window.eq_ignore_ascii_case(lit)
+            };
+            return same.then_some(at + lit.len());
+        }
         let mut chars = hay[at..].char_indices();
         for t in &self.toks {
             let (_, c) = chars.next()?;
