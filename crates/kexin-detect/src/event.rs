@@ -191,10 +191,10 @@ impl EventFields for kexin_logs::Event {
         // PATH…) is of every one of their types: SigmaHQ's auditd rules test
         // `type: EXECVE` beside EXECVE's fields, which the joined event
         // carries unqualified (see kexin_logs::audit).
-        if name == "type" {
-            if let Some(types) = self.fields.get("record_types") {
-                return Some(types.split_whitespace().any(|t| visit(FieldValue::Str(t))));
-            }
+        if name == "type"
+            && let Some(types) = self.fields.get("record_types")
+        {
+            return Some(types.split_whitespace().any(|t| visit(FieldValue::Str(t))));
         }
         if let Some(v) = self.fields.get(name) {
             return Some(visit(FieldValue::Str(v)));

@@ -217,10 +217,10 @@ fn run_case(
         }
     }
     for rule in own_rules {
-        if !case.expect.contains_key(rule) {
-            if let Some(have) = fired.get(rule.as_str()) {
-                failures.push(format!("{rule}: fired {have} times, expected none"));
-            }
+        if !case.expect.contains_key(rule)
+            && let Some(have) = fired.get(rule.as_str())
+        {
+            failures.push(format!("{rule}: fired {have} times, expected none"));
         }
     }
     Ok(CaseResult {
