@@ -73,4 +73,7 @@ pub mod patch;
 pub mod root;
 
 pub use parse::{Loc, MemRoot, Problem, Source};
-pub use root::{DirEntry, FileKind, FileText, Metadata, ReadError, Root, RootKind};
+pub use root::{
+    DirEntry, FileKind, FileText, Metadata, ReadError, Root, RootKind, WalkEntry, WalkLimits,
+    WalkSummary,
+};

@@ -12,7 +12,9 @@
 //!   of files read ([`MAX_INCLUDE_FILES`]) so include cycles and fan-out end.
 //!
 //! Modules: [`sshd`], [`pam`], [`login_defs`], [`accounts`], [`sudoers`],
-//! [`sysctl`], [`auditd`], [`nginx`], [`apache`].
+//! [`sysctl`], [`auditd`], [`nginx`], [`apache`], [`procnet`] (listening
+//! sockets), [`logins`] (wtmp and the authentication log), [`x509`]
+//! (certificates).
 
 use std::collections::BTreeMap;
 
@@ -22,11 +24,14 @@ pub mod accounts;
 pub mod apache;
 pub mod auditd;
 pub mod login_defs;
+pub mod logins;
 pub mod nginx;
 pub mod pam;
+pub mod procnet;
 pub mod sshd;
 pub mod sudoers;
 pub mod sysctl;
+pub mod x509;
 
 /// Include nesting limit shared by the parsers (OpenSSH uses 16 too).
 pub const MAX_INCLUDE_DEPTH: usize = 16;
