@@ -7,7 +7,7 @@ use anyhow::Context;
 use clap::{Subcommand, ValueEnum};
 use kexin_core::CheckStatus;
 use kexin_hostscan::Root;
-use kexin_hostscan::checks::{Profile, scan};
+use kexin_hostscan::checks::{Baseline, Profile, ScanOptions, scan_with};
 
 use crate::cli::Format;
 use crate::output::table;
@@ -27,6 +27,9 @@ pub enum ScanCmd {
         /// Advisory database for the patch checks [default: <data>/vulndb.json.gz when it exists].
         #[arg(long)]
         vulndb: Option<PathBuf>,
+        /// A previous `scan host --format json` output to compare with (freshness and drift checks) [default: the root's /var/lib/kexin/last-scan.json when it exists].
+        #[arg(long)]
+        baseline: Option<PathBuf>,
     },
 }
 
@@ -122,6 +125,7 @@ pub fn run(
         profile,
         output,
         vulndb,
+        baseline,
     } = cmd;
     let db_path = vulndb
         .clone()
@@ -142,10 +146,12 @@ pub fn run(
         ProfileArg::Basic => Profile::Basic,
         ProfileArg::Enhanced => Profile::Enhanced,
     };
-    let mut result = scan(&target, profile);
-    result
-        .results
-        .extend(kexin_hostscan::patch::patch_checks(&target, db.as_ref()));
+    let options = ScanOptions {
+        vulndb: db.as_ref(),
+        baseline: baseline.as_deref().map(Baseline::load).transpose()?,
+        ..ScanOptions::new(profile)
+    };
+    let result = scan_with(&target, &options);
     let catalog = kexin_catalog::Catalog::embedded();
     let title = |id: &str| catalog.check(id).map(|c| c.title.en.clone());
     let text = match format_arg {

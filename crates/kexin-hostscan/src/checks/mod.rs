@@ -402,11 +402,26 @@ fn ssh_key_only(h: &Host) -> Outcome {
                 .yes_no("kbdinteractiveauthentication")
                 .or_else(|| e.yes_no("challengeresponseauthentication"))
                 .unwrap_or(true);
-            let ev = vec![
+            // AuthenticationMethods that demand a key in every alternative
+            // make the other methods a second factor, not a way in.
+            let key_always = e.get("authenticationmethods").is_some_and(|s| {
+                !s.args.is_empty()
+                    && s.args
+                        .iter()
+                        .all(|alt| alt.split(',').any(|m| m == "publickey"))
+            });
+            let mut ev = vec![
                 setting_evidence(e, "PasswordAuthentication", "yes"),
                 setting_evidence(e, "KbdInteractiveAuthentication", "yes"),
             ];
-            if !password && !kbd { Ok(ev) } else { Err(ev) }
+            if key_always {
+                ev.push(setting_evidence(e, "AuthenticationMethods", "any"));
+            }
+            if key_always || (!password && !kbd) {
+                Ok(ev)
+            } else {
+                Err(ev)
+            }
         },
         "SSH accepts keys only",
         "SSH still accepts passwords or keyboard-interactive authentication",
