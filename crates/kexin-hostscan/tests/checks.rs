@@ -7,7 +7,9 @@ mod common;
 
 use std::path::Path;
 
-use common::{HARDENED_MODES, LIVE_ONLY, WEAK_MODES, fixture, running_as_root, scan_offline, vulndb};
+use common::{
+    HARDENED_MODES, LIVE_ONLY, WEAK_MODES, fixture, running_as_root, scan_offline, vulndb,
+};
 use kexin_core::CheckStatus;
 use kexin_hostscan::Root;
 use kexin_hostscan::checks::{CHECKS, Profile, scan};
@@ -48,7 +50,13 @@ fn every_check_fails_on_the_weak_tree_with_file_evidence() {
     let s = scan_offline(dir.path(), &vulndb());
     for r in &s.results {
         if LIVE_ONLY.contains(&r.id) {
-            assert_eq!(r.status, CheckStatus::NotApplicable, "{}: {}", r.id, r.message);
+            assert_eq!(
+                r.status,
+                CheckStatus::NotApplicable,
+                "{}: {}",
+                r.id,
+                r.message
+            );
             continue;
         }
         assert_eq!(

@@ -46,7 +46,13 @@ fn manifest(dir: &Path) -> Manifest {
     for (n, line) in text.lines().enumerate() {
         let line = line.split('#').next().unwrap().trim();
         let w: Vec<&str> = line.split_whitespace().collect();
-        let bad = || -> ! { panic!("{}/variant.txt:{}: cannot read {line:?}", dir.display(), n + 1) };
+        let bad = || -> ! {
+            panic!(
+                "{}/variant.txt:{}: cannot read {line:?}",
+                dir.display(),
+                n + 1
+            )
+        };
         match w.as_slice() {
             [] => {}
             ["evidence", at] => m.evidence.push(match at.rsplit_once(':') {
@@ -56,9 +62,10 @@ fn manifest(dir: &Path) -> Manifest {
                 _ => (at.to_string(), None),
             }),
             ["delete", p] => m.delete.push(p.to_string()),
-            ["mode", p, mode] => m
-                .modes
-                .push((p.to_string(), u32::from_str_radix(mode, 8).unwrap_or_else(|_| bad()))),
+            ["mode", p, mode] => m.modes.push((
+                p.to_string(),
+                u32::from_str_radix(mode, 8).unwrap_or_else(|_| bad()),
+            )),
             ["mtime", p, age] => {
                 let age = age.trim_start_matches('-');
                 let (num, unit) = age.split_at(age.len().saturating_sub(1));
@@ -183,7 +190,10 @@ fn every_check_has_a_variant_and_fails_on_it_alone() {
             }
             if *other == DRIFT {
                 let drift = s.results.iter().find(|r| r.id == DRIFT).unwrap();
-                let names_check = drift.evidence.iter().any(|e| e.detail.starts_with(check.id));
+                let names_check = drift
+                    .evidence
+                    .iter()
+                    .any(|e| e.detail.starts_with(check.id));
                 if want[DRIFT] == CheckStatus::Pass
                     && base.results.iter().any(|r| r.id == check.id && r.status == CheckStatus::Pass)
                     // A regression covered by a ticketed waiver passes, naming it.
@@ -209,5 +219,10 @@ fn every_check_has_a_variant_and_fails_on_it_alone() {
             }
         }
     }
-    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
 }

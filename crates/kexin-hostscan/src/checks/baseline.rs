@@ -35,9 +35,7 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 use sha2::{Digest, Sha256};
 
-use super::{
-    CHECKS, Evidence, Host, Outcome, Profile, error, fail, not_applicable, verdict,
-};
+use super::{CHECKS, Evidence, Host, Outcome, Profile, error, fail, not_applicable, verdict};
 use crate::root::ReadError;
 
 /// The host role register inside the root.
@@ -223,13 +221,7 @@ fn days_from_date(s: &str) -> Option<i64> {
     if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
         return None;
     }
-    // Howard Hinnant's days_from_civil.
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Some(era * 146_097 + doe - 719_468)
+    Some(crate::parse::days_from_civil(y, m, d))
 }
 
 fn no_baseline() -> Outcome {
@@ -276,7 +268,12 @@ pub(super) fn scan_freshness(h: &Host) -> Outcome {
                     "basic"
                 },
                 missing.len(),
-                missing.iter().take(5).copied().collect::<Vec<_>>().join(", ")
+                missing
+                    .iter()
+                    .take(5)
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         ));
     }

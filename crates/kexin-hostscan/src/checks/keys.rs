@@ -4,10 +4,11 @@
 use std::collections::BTreeMap;
 
 use super::{
-    Evidence, Host, Outcome, authorized_keys_files, base64_decode, error, not_applicable,
-    parse_public_key, ssh_string, verdict,
+    Evidence, Host, Outcome, authorized_keys_files, error, not_applicable, parse_public_key,
+    ssh_string, verdict,
 };
 use crate::parse::accounts::PasswordState;
+use crate::parse::base64_decode;
 
 const DAY: i64 = 86_400;
 
@@ -40,7 +41,10 @@ pub(super) fn authorized_keys_inventory(h: &Host) -> Outcome {
                 bad.push(Evidence::at(
                     &path,
                     n,
-                    format!("{} key of {} has no comment naming its holder", k.kind, user.name),
+                    format!(
+                        "{} key of {} has no comment naming its holder",
+                        k.kind, user.name
+                    ),
                 ));
             }
             if locked || expired {
@@ -191,6 +195,11 @@ mod tests {
             Some(false)
         );
         assert_eq!(private_key_encrypted("-----BEGIN CERTIFICATE-----\n"), None);
-        assert_eq!(private_key_encrypted("-----BEGIN OPENSSH PRIVATE KEY-----\n!!\n-----END OPENSSH PRIVATE KEY-----\n"), None);
+        assert_eq!(
+            private_key_encrypted(
+                "-----BEGIN OPENSSH PRIVATE KEY-----\n!!\n-----END OPENSSH PRIVATE KEY-----\n"
+            ),
+            None
+        );
     }
 }

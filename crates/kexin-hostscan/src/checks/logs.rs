@@ -123,7 +123,10 @@ pub(super) fn service_running(h: &Host) -> Outcome {
                 &e.path,
                 format!("last written {} minutes ago", (h.now - e.mtime) / 60),
             ));
-            pass("a logging service is enabled and wrote within 24 hours", seen)
+            pass(
+                "a logging service is enabled and wrote within 24 hours",
+                seen,
+            )
         }
         Some(e) => fail(
             "the system log has not been written for more than 24 hours",
@@ -134,7 +137,10 @@ pub(super) fn service_running(h: &Host) -> Outcome {
         ),
         None => fail(
             "no system log file (/var/log/syslog, /var/log/messages or a journal)",
-            vec![Evidence::file("/var/log", "no syslog, messages or journal file")],
+            vec![Evidence::file(
+                "/var/log",
+                "no syslog, messages or journal file",
+            )],
         ),
     }
 }
@@ -288,12 +294,7 @@ fn logrotate(h: &Host) -> Option<(RotateBlock, Vec<RotateBlock>)> {
                 if !included {
                     included = true;
                     let files = h.root.glob(&format!("{dir}/*")).unwrap_or_default();
-                    queue.extend(
-                        files
-                            .iter()
-                            .rev()
-                            .filter_map(|f| h.root.read(f).ok()),
-                    );
+                    queue.extend(files.iter().rev().filter_map(|f| h.root.read(f).ok()));
                 }
                 continue;
             }
@@ -369,11 +370,7 @@ pub(super) fn rotation_retention(h: &Host) -> Outcome {
                 Some(b) => {
                     let kept = b.period_days.unwrap_or(7) * b.rotate.unwrap_or(0);
                     let kept = b.maxage.map_or(kept, |m| kept.min(m));
-                    let ev = Evidence::at(
-                        &b.loc.0,
-                        b.loc.1,
-                        format!("{file}: kept {kept} days"),
-                    );
+                    let ev = Evidence::at(&b.loc.0, b.loc.1, format!("{file}: kept {kept} days"));
                     if kept >= RETENTION_DAYS {
                         seen.push(ev)
                     } else {
@@ -421,7 +418,8 @@ pub(super) fn remote_forwarding(h: &Host) -> Outcome {
             let s = std::mem::take(&mut statement);
             let ev = Evidence::at(&t.path, start, s.trim());
             if s.contains("omfwd") {
-                let tls = (s.contains("StreamDriver=\"gtls\"") || s.contains("StreamDriver=\"ossl\""))
+                let tls = (s.contains("StreamDriver=\"gtls\"")
+                    || s.contains("StreamDriver=\"ossl\""))
                     && s.contains("StreamDriverMode=\"1\"");
                 if tls {
                     tls_forward = Some(ev);

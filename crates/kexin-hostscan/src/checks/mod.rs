@@ -16,6 +16,7 @@ use serde::Serialize;
 use crate::parse::accounts::{Accounts, PasswordState};
 use crate::parse::apache::ApacheConfig;
 use crate::parse::auditd::AuditRules;
+use crate::parse::base64_decode;
 use crate::parse::login_defs::LoginDefs;
 use crate::parse::nginx::NginxConfig;
 use crate::parse::pam::{PamConfig, PamType};
@@ -2139,29 +2140,6 @@ struct PublicKey {
     fingerprint: String,
 }
 
-fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let (mut acc, mut n) = (0u32, 0u32);
-    for c in text.bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            b'=' => break,
-            _ => return None,
-        };
-        acc = (acc << 6) | u32::from(v);
-        n += 6;
-        if n >= 8 {
-            n -= 8;
-            out.push((acc >> n) as u8);
-        }
-    }
-    Some(out)
-}
-
 fn base64_encode_unpadded(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
@@ -3611,12 +3589,7 @@ pub fn scan(root: &Root, profile: Profile) -> Scan {
 /// Runs every check of `options.profile` against `root`.
 pub fn scan_with(root: &Root, options: &ScanOptions) -> Scan {
     let start = Instant::now();
-    let host = Host::with(
-        root,
-        options.now,
-        options.vulndb,
-        options.baseline.as_ref(),
-    );
+    let host = Host::with(root, options.now, options.vulndb, options.baseline.as_ref());
     let results = CHECKS
         .iter()
         .filter(|c| options.profile == Profile::Enhanced || c.level == Level::Basic)

@@ -120,7 +120,11 @@ impl Host<'_> {
 /// Units enabled through `/etc/systemd/system/*.wants/` links: (unit, link path).
 pub(super) fn enabled_units(h: &Host) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    for dir in h.root.glob("/etc/systemd/system/*.wants").unwrap_or_default() {
+    for dir in h
+        .root
+        .glob("/etc/systemd/system/*.wants")
+        .unwrap_or_default()
+    {
         for e in h.root.read_dir(&dir).unwrap_or_default() {
             out.push((e.name, e.path));
         }
@@ -252,14 +256,53 @@ pub(super) fn listening_sockets(h: &Host) -> Outcome {
 
 /// Optional services with their units and process names.
 const OPTIONAL_SERVICES: &[(&str, &[&str], &str)] = &[
-    ("avahi-daemon", &["avahi-daemon.service", "avahi-daemon.socket"], "avahi-daemon"),
-    ("cups", &["cups.service", "cups.socket", "cups-browsed.service"], "cupsd"),
+    (
+        "avahi-daemon",
+        &["avahi-daemon.service", "avahi-daemon.socket"],
+        "avahi-daemon",
+    ),
+    (
+        "cups",
+        &["cups.service", "cups.socket", "cups-browsed.service"],
+        "cupsd",
+    ),
     ("rpcbind", &["rpcbind.service", "rpcbind.socket"], "rpcbind"),
-    ("nfs-server", &["nfs-server.service", "nfs-kernel-server.service"], "nfsd"),
+    (
+        "nfs-server",
+        &["nfs-server.service", "nfs-kernel-server.service"],
+        "nfsd",
+    ),
     ("snmpd", &["snmpd.service"], "snmpd"),
-    ("display manager", &["gdm.service", "gdm3.service", "lightdm.service", "sddm.service", "display-manager.service"], "Xorg"),
-    ("DHCP server", &["isc-dhcp-server.service", "kea-dhcp4-server.service", "dhcpd.service"], "dhcpd"),
-    ("DNS server", &["bind9.service", "named.service", "dnsmasq.service", "unbound.service"], "named"),
+    (
+        "display manager",
+        &[
+            "gdm.service",
+            "gdm3.service",
+            "lightdm.service",
+            "sddm.service",
+            "display-manager.service",
+        ],
+        "Xorg",
+    ),
+    (
+        "DHCP server",
+        &[
+            "isc-dhcp-server.service",
+            "kea-dhcp4-server.service",
+            "dhcpd.service",
+        ],
+        "dhcpd",
+    ),
+    (
+        "DNS server",
+        &[
+            "bind9.service",
+            "named.service",
+            "dnsmasq.service",
+            "unbound.service",
+        ],
+        "named",
+    ),
 ];
 
 pub(super) fn unneeded_services(h: &Host) -> Outcome {
@@ -272,9 +315,9 @@ pub(super) fn unneeded_services(h: &Host) -> Outcome {
     };
     let registered = |unit: &str| {
         role.is_some_and(|r| {
-            r.services
-                .iter()
-                .any(|s| s == unit || s.trim_end_matches(".service") == unit.split('.').next().unwrap_or(""))
+            r.services.iter().any(|s| {
+                s == unit || s.trim_end_matches(".service") == unit.split('.').next().unwrap_or("")
+            })
         })
     };
     let mut bad = Vec::new();
@@ -286,7 +329,10 @@ pub(super) fn unneeded_services(h: &Host) -> Outcome {
         Vec::new()
     };
     for (what, unit_names, process) in OPTIONAL_SERVICES {
-        for (unit, path) in units.iter().filter(|(u, _)| unit_names.contains(&u.as_str())) {
+        for (unit, path) in units
+            .iter()
+            .filter(|(u, _)| unit_names.contains(&u.as_str()))
+        {
             let ev = Evidence::file(path, format!("{unit} ({what}) is enabled"));
             if registered(unit) {
                 seen.push(ev)
@@ -433,18 +479,31 @@ pub(super) fn east_west_filtering(h: &Host) -> Outcome {
             ..policy_ev.clone()
         });
     }
-    let peers: Vec<&str> = role.map_or(Vec::new(), |r| r.peers.iter().map(String::as_str).collect());
+    let peers: Vec<&str> =
+        role.map_or(Vec::new(), |r| r.peers.iter().map(String::as_str).collect());
     for r in rules.iter().filter(|r| r.accept) {
-        let stateful = r.text.contains("established") || r.text.contains("iif lo") || r.text.contains("-i lo");
+        let stateful =
+            r.text.contains("established") || r.text.contains("iif lo") || r.text.contains("-i lo");
         if stateful {
             continue;
         }
         match (&r.saddr, &r.dport) {
             (Some(s), None) if is_private(s).is_some_and(|len| len <= 16) => {
-                bad.push(Evidence::at(&r.file, r.line, format!("{}: accepts every port from the private range {s}", r.text)));
+                bad.push(Evidence::at(
+                    &r.file,
+                    r.line,
+                    format!("{}: accepts every port from the private range {s}", r.text),
+                ));
             }
             (Some(s), _) if !peers.contains(&s.as_str()) => {
-                bad.push(Evidence::at(&r.file, r.line, format!("{}: {s} is not a registered peer in {HOST_ROLE_PATH}", r.text)));
+                bad.push(Evidence::at(
+                    &r.file,
+                    r.line,
+                    format!(
+                        "{}: {s} is not a registered peer in {HOST_ROLE_PATH}",
+                        r.text
+                    ),
+                ));
             }
             (None, Some(port)) => {
                 let proto = if r.text.contains("udp") { "udp" } else { "tcp" };
@@ -453,11 +512,22 @@ pub(super) fn east_west_filtering(h: &Host) -> Outcome {
                     .ok()
                     .is_some_and(|p| role.is_some_and(|ro| ro.allows_listener(proto, p)));
                 if !registered {
-                    bad.push(Evidence::at(&r.file, r.line, format!("{}: port {port} open to every address and not a registered listener", r.text)));
+                    bad.push(Evidence::at(
+                        &r.file,
+                        r.line,
+                        format!(
+                            "{}: port {port} open to every address and not a registered listener",
+                            r.text
+                        ),
+                    ));
                 }
             }
             (None, None) => {
-                bad.push(Evidence::at(&r.file, r.line, format!("{}: accepts everything", r.text)));
+                bad.push(Evidence::at(
+                    &r.file,
+                    r.line,
+                    format!("{}: accepts everything", r.text),
+                ));
             }
             _ => {}
         }

@@ -7,9 +7,7 @@ use std::cmp::Ordering;
 use kexin_vulndb::version::dpkg;
 
 use super::network::enabled_units;
-use super::{
-    Evidence, Host, Outcome, error, fail, not_applicable, pass, unit_enabled, verdict,
-};
+use super::{Evidence, Host, Outcome, error, fail, not_applicable, pass, unit_enabled, verdict};
 use crate::root::FileText;
 
 const HOUR: i64 = 3600;
@@ -61,15 +59,23 @@ pub(super) fn running_kernel(h: &Host) -> Outcome {
         };
         return if boot.contains(v) {
             pass(
-                format!("offline root: the running kernel cannot be known; the newest installed kernel {v} is in /boot"),
+                format!(
+                    "offline root: the running kernel cannot be known; the newest installed kernel {v} is in /boot"
+                ),
                 vec![
-                    Evidence::at("/var/lib/dpkg/status", *line, format!("linux-image-{v} installed")),
+                    Evidence::at(
+                        "/var/lib/dpkg/status",
+                        *line,
+                        format!("linux-image-{v} installed"),
+                    ),
                     Evidence::file(&format!("/boot/vmlinuz-{v}"), "present"),
                 ],
             )
         } else {
             fail(
-                format!("the newest installed kernel {v} has no image in /boot: the upgrade did not complete"),
+                format!(
+                    "the newest installed kernel {v} has no image in /boot: the upgrade did not complete"
+                ),
                 vec![Evidence::at(
                     "/var/lib/dpkg/status",
                     *line,
@@ -160,12 +166,16 @@ fn fstab(t: &FileText) -> Fstab {
     }
 }
 
-const DISK_FS: &[&str] = &["ext2", "ext3", "ext4", "xfs", "btrfs", "f2fs", "jfs", "reiserfs"];
+const DISK_FS: &[&str] = &[
+    "ext2", "ext3", "ext4", "xfs", "btrfs", "f2fs", "jfs", "reiserfs",
+];
 
 pub(super) fn disk_encryption(h: &Host) -> Outcome {
     let table = match h.root.read_optional("/etc/fstab") {
         Ok(Some(t)) => fstab(&t),
-        Ok(None) => return not_applicable("no /etc/fstab: filesystems are not configured in this root"),
+        Ok(None) => {
+            return not_applicable("no /etc/fstab: filesystems are not configured in this root");
+        }
         Err(e) => return error(&e),
     };
     let crypttab = match h.root.read_optional("/etc/crypttab") {
@@ -178,7 +188,8 @@ pub(super) fn disk_encryption(h: &Host) -> Outcome {
             t.numbered_lines()
                 .filter_map(|(_, l)| {
                     let l = l.trim();
-                    (!l.starts_with('#')).then(|| l.split_whitespace().next().map(str::to_string))?
+                    (!l.starts_with('#'))
+                        .then(|| l.split_whitespace().next().map(str::to_string))?
                 })
                 .collect()
         })
@@ -197,13 +208,20 @@ pub(super) fn disk_encryption(h: &Host) -> Outcome {
         if !data && !swap {
             continue;
         }
-        let what = if swap { "swap".to_string() } else { point.clone() };
+        let what = if swap {
+            "swap".to_string()
+        } else {
+            point.clone()
+        };
         let ev = Evidence::at("/etc/fstab", *n, format!("{what} on {dev}"));
         if encrypted(dev) {
             seen.push(ev)
         } else {
             bad.push(Evidence {
-                detail: format!("{}: not a dm-crypt device listed in /etc/crypttab", ev.detail),
+                detail: format!(
+                    "{}: not a dm-crypt device listed in /etc/crypttab",
+                    ev.detail
+                ),
                 ..ev
             })
         }
@@ -248,7 +266,11 @@ fn scheduled_commands(h: &Host) -> Vec<(String, Evidence)> {
         .map(|(u, _)| u.trim_end_matches(".timer").to_string())
         .collect();
     for unit in timers {
-        for dir in ["/etc/systemd/system", "/lib/systemd/system", "/usr/lib/systemd/system"] {
+        for dir in [
+            "/etc/systemd/system",
+            "/lib/systemd/system",
+            "/usr/lib/systemd/system",
+        ] {
             let path = format!("{dir}/{unit}.service");
             if let Ok(Some(t)) = h.root.read_optional(&path) {
                 for (n, l) in t.numbered_lines() {
@@ -289,7 +311,11 @@ const BACKUP_TOOLS: &[&str] = &[
 fn off_disk_target(cmd: &str, mounts: &[String]) -> Option<String> {
     for w in cmd.split_whitespace() {
         let w = w.trim_matches(['"', '\'']);
-        if w.contains("://") || w.starts_with("sftp:") || w.starts_with("s3:") || w.starts_with("b2:") {
+        if w.contains("://")
+            || w.starts_with("sftp:")
+            || w.starts_with("s3:")
+            || w.starts_with("b2:")
+        {
             return Some(w.to_string());
         }
         // rsync/borg `host:path` or `user@host:path`
@@ -297,7 +323,9 @@ fn off_disk_target(cmd: &str, mounts: &[String]) -> Option<String> {
             return Some(w.to_string());
         }
         if w.starts_with('/')
-            && let Some(m) = mounts.iter().find(|m| w.starts_with(&format!("{m}/")) || w == m.as_str())
+            && let Some(m) = mounts
+                .iter()
+                .find(|m| w.starts_with(&format!("{m}/")) || w == m.as_str())
         {
             return Some(format!("{w} (separate filesystem {m})"));
         }
@@ -315,7 +343,9 @@ pub(super) fn backup_jobs(h: &Host) -> Outcome {
             fstab(&t)
                 .entries
                 .into_iter()
-                .filter(|(_, _, p, ty)| p != "/" && !p.starts_with("/boot") && ty != "swap" && ty != "tmpfs")
+                .filter(|(_, _, p, ty)| {
+                    p != "/" && !p.starts_with("/boot") && ty != "swap" && ty != "tmpfs"
+                })
                 .map(|(_, _, p, _)| p)
                 .collect()
         })
@@ -359,7 +389,10 @@ pub(super) fn backup_jobs(h: &Host) -> Outcome {
         }
         if wrong.is_empty() {
             seen.push(Evidence {
-                detail: format!("{tool} to {}: succeeded within 24 hours", target.unwrap_or_default()),
+                detail: format!(
+                    "{tool} to {}: succeeded within 24 hours",
+                    target.unwrap_or_default()
+                ),
                 ..ev
             });
         } else {
@@ -461,9 +494,21 @@ pub(super) fn file_integrity(h: &Host) -> Outcome {
 
 /// Anti-malware and EDR agents: unit and a file their updates touch.
 const AGENTS: &[(&str, &str, &str)] = &[
-    ("Wazuh", "wazuh-agent.service", "/var/ossec/var/run/wazuh-agentd.state"),
-    ("CrowdStrike Falcon", "falcon-sensor.service", "/opt/CrowdStrike/falconstore"),
-    ("Microsoft Defender", "mdatp.service", "/var/opt/microsoft/mdatp/definitions"),
+    (
+        "Wazuh",
+        "wazuh-agent.service",
+        "/var/ossec/var/run/wazuh-agentd.state",
+    ),
+    (
+        "CrowdStrike Falcon",
+        "falcon-sensor.service",
+        "/opt/CrowdStrike/falconstore",
+    ),
+    (
+        "Microsoft Defender",
+        "mdatp.service",
+        "/var/opt/microsoft/mdatp/definitions",
+    ),
 ];
 
 pub(super) fn malware_protection(h: &Host) -> Outcome {
@@ -507,7 +552,10 @@ pub(super) fn malware_protection(h: &Host) -> Outcome {
         (Some(a), Some((age, p))) if age <= DAY => {
             return pass(
                 "ClamAV is active with signatures updated within 24 hours",
-                vec![a, Evidence::file(&p, format!("updated {} hours ago", age / HOUR))],
+                vec![
+                    a,
+                    Evidence::file(&p, format!("updated {} hours ago", age / HOUR)),
+                ],
             );
         }
         (Some(a), Some((age, p))) => {
@@ -530,8 +578,5 @@ pub(super) fn malware_protection(h: &Host) -> Outcome {
         )),
         (None, _) => {}
     }
-    fail(
-        "no anti-malware protection is active and current",
-        bad,
-    )
+    fail("no anti-malware protection is active and current", bad)
 }

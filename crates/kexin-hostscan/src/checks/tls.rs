@@ -40,56 +40,294 @@ const fn s(
     mac: &'static str,
     strength: &'static str,
 ) -> Suite {
-    Suite { name, kx, au, enc, mac, strength }
+    Suite {
+        name,
+        kx,
+        au,
+        enc,
+        mac,
+        strength,
+    }
 }
 
 const SUITES: &[Suite] = &[
-    s("ECDHE-ECDSA-AES256-GCM-SHA384", Kx::Ecdhe, "ECDSA", "AESGCM256", "AEAD", "HIGH"),
-    s("ECDHE-RSA-AES256-GCM-SHA384", Kx::Ecdhe, "RSA", "AESGCM256", "AEAD", "HIGH"),
-    s("DHE-RSA-AES256-GCM-SHA384", Kx::Dhe, "RSA", "AESGCM256", "AEAD", "HIGH"),
-    s("ECDHE-ECDSA-CHACHA20-POLY1305", Kx::Ecdhe, "ECDSA", "CHACHA20", "AEAD", "HIGH"),
-    s("ECDHE-RSA-CHACHA20-POLY1305", Kx::Ecdhe, "RSA", "CHACHA20", "AEAD", "HIGH"),
-    s("DHE-RSA-CHACHA20-POLY1305", Kx::Dhe, "RSA", "CHACHA20", "AEAD", "HIGH"),
-    s("ECDHE-ECDSA-AES128-GCM-SHA256", Kx::Ecdhe, "ECDSA", "AESGCM128", "AEAD", "HIGH"),
-    s("ECDHE-RSA-AES128-GCM-SHA256", Kx::Ecdhe, "RSA", "AESGCM128", "AEAD", "HIGH"),
-    s("DHE-RSA-AES128-GCM-SHA256", Kx::Dhe, "RSA", "AESGCM128", "AEAD", "HIGH"),
-    s("ECDHE-ECDSA-AES256-SHA384", Kx::Ecdhe, "ECDSA", "AES256", "SHA384", "HIGH"),
-    s("ECDHE-RSA-AES256-SHA384", Kx::Ecdhe, "RSA", "AES256", "SHA384", "HIGH"),
-    s("DHE-RSA-AES256-SHA256", Kx::Dhe, "RSA", "AES256", "SHA256", "HIGH"),
-    s("ECDHE-ECDSA-AES128-SHA256", Kx::Ecdhe, "ECDSA", "AES128", "SHA256", "HIGH"),
-    s("ECDHE-RSA-AES128-SHA256", Kx::Ecdhe, "RSA", "AES128", "SHA256", "HIGH"),
-    s("DHE-RSA-AES128-SHA256", Kx::Dhe, "RSA", "AES128", "SHA256", "HIGH"),
-    s("ECDHE-ECDSA-AES256-SHA", Kx::Ecdhe, "ECDSA", "AES256", "SHA1", "HIGH"),
-    s("ECDHE-RSA-AES256-SHA", Kx::Ecdhe, "RSA", "AES256", "SHA1", "HIGH"),
-    s("DHE-RSA-AES256-SHA", Kx::Dhe, "RSA", "AES256", "SHA1", "HIGH"),
-    s("ECDHE-ECDSA-AES128-SHA", Kx::Ecdhe, "ECDSA", "AES128", "SHA1", "HIGH"),
-    s("ECDHE-RSA-AES128-SHA", Kx::Ecdhe, "RSA", "AES128", "SHA1", "HIGH"),
-    s("DHE-RSA-AES128-SHA", Kx::Dhe, "RSA", "AES128", "SHA1", "HIGH"),
-    s("AES256-GCM-SHA384", Kx::Rsa, "RSA", "AESGCM256", "AEAD", "HIGH"),
-    s("AES128-GCM-SHA256", Kx::Rsa, "RSA", "AESGCM128", "AEAD", "HIGH"),
+    s(
+        "ECDHE-ECDSA-AES256-GCM-SHA384",
+        Kx::Ecdhe,
+        "ECDSA",
+        "AESGCM256",
+        "AEAD",
+        "HIGH",
+    ),
+    s(
+        "ECDHE-RSA-AES256-GCM-SHA384",
+        Kx::Ecdhe,
+        "RSA",
+        "AESGCM256",
+        "AEAD",
+        "HIGH",
+    ),
+    s(
+        "DHE-RSA-AES256-GCM-SHA384",
+        Kx::Dhe,
+        "RSA",
+        "AESGCM256",
+        "AEAD",
+        "HIGH",
+    ),
+    s(
+        "ECDHE-ECDSA-CHACHA20-POLY1305",
+        Kx::Ecdhe,
+        "ECDSA",
+        "CHACHA20",
+        "AEAD",
+        "HIGH",
+    ),
+    s(
+        "ECDHE-RSA-CHACHA20-POLY1305",
+        Kx::Ecdhe,
+        "RSA",
+        "CHACHA20",
+        "AEAD",
+        "HIGH",
+    ),
+    s(
+        "DHE-RSA-CHACHA20-POLY1305",
+        Kx::Dhe,
+        "RSA",
+        "CHACHA20",
+        "AEAD",
+        "HIGH",
+    ),
+    s(
+        "ECDHE-ECDSA-AES128-GCM-SHA256",
+        Kx::Ecdhe,
+        "ECDSA",
+        "AESGCM128",
+        "AEAD",
+        "HIGH",
+    ),
+    s(
+        "ECDHE-RSA-AES128-GCM-SHA256",
+        Kx::Ecdhe,
+        "RSA",
+        "AESGCM128",
+        "AEAD",
+        "HIGH",
+    ),
+    s(
+        "DHE-RSA-AES128-GCM-SHA256",
+        Kx::Dhe,
+        "RSA",
+        "AESGCM128",
+        "AEAD",
+        "HIGH",
+    ),
+    s(
+        "ECDHE-ECDSA-AES256-SHA384",
+        Kx::Ecdhe,
+        "ECDSA",
+        "AES256",
+        "SHA384",
+        "HIGH",
+    ),
+    s(
+        "ECDHE-RSA-AES256-SHA384",
+        Kx::Ecdhe,
+        "RSA",
+        "AES256",
+        "SHA384",
+        "HIGH",
+    ),
+    s(
+        "DHE-RSA-AES256-SHA256",
+        Kx::Dhe,
+        "RSA",
+        "AES256",
+        "SHA256",
+        "HIGH",
+    ),
+    s(
+        "ECDHE-ECDSA-AES128-SHA256",
+        Kx::Ecdhe,
+        "ECDSA",
+        "AES128",
+        "SHA256",
+        "HIGH",
+    ),
+    s(
+        "ECDHE-RSA-AES128-SHA256",
+        Kx::Ecdhe,
+        "RSA",
+        "AES128",
+        "SHA256",
+        "HIGH",
+    ),
+    s(
+        "DHE-RSA-AES128-SHA256",
+        Kx::Dhe,
+        "RSA",
+        "AES128",
+        "SHA256",
+        "HIGH",
+    ),
+    s(
+        "ECDHE-ECDSA-AES256-SHA",
+        Kx::Ecdhe,
+        "ECDSA",
+        "AES256",
+        "SHA1",
+        "HIGH",
+    ),
+    s(
+        "ECDHE-RSA-AES256-SHA",
+        Kx::Ecdhe,
+        "RSA",
+        "AES256",
+        "SHA1",
+        "HIGH",
+    ),
+    s(
+        "DHE-RSA-AES256-SHA",
+        Kx::Dhe,
+        "RSA",
+        "AES256",
+        "SHA1",
+        "HIGH",
+    ),
+    s(
+        "ECDHE-ECDSA-AES128-SHA",
+        Kx::Ecdhe,
+        "ECDSA",
+        "AES128",
+        "SHA1",
+        "HIGH",
+    ),
+    s(
+        "ECDHE-RSA-AES128-SHA",
+        Kx::Ecdhe,
+        "RSA",
+        "AES128",
+        "SHA1",
+        "HIGH",
+    ),
+    s(
+        "DHE-RSA-AES128-SHA",
+        Kx::Dhe,
+        "RSA",
+        "AES128",
+        "SHA1",
+        "HIGH",
+    ),
+    s(
+        "AES256-GCM-SHA384",
+        Kx::Rsa,
+        "RSA",
+        "AESGCM256",
+        "AEAD",
+        "HIGH",
+    ),
+    s(
+        "AES128-GCM-SHA256",
+        Kx::Rsa,
+        "RSA",
+        "AESGCM128",
+        "AEAD",
+        "HIGH",
+    ),
     s("AES256-SHA256", Kx::Rsa, "RSA", "AES256", "SHA256", "HIGH"),
     s("AES128-SHA256", Kx::Rsa, "RSA", "AES128", "SHA256", "HIGH"),
     s("AES256-SHA", Kx::Rsa, "RSA", "AES256", "SHA1", "HIGH"),
     s("AES128-SHA", Kx::Rsa, "RSA", "AES128", "SHA1", "HIGH"),
-    s("CAMELLIA256-SHA", Kx::Rsa, "RSA", "CAMELLIA256", "SHA1", "HIGH"),
-    s("DHE-RSA-CAMELLIA256-SHA", Kx::Dhe, "RSA", "CAMELLIA256", "SHA1", "HIGH"),
-    s("PSK-AES256-GCM-SHA384", Kx::Psk, "PSK", "AESGCM256", "AEAD", "HIGH"),
-    s("PSK-AES128-CBC-SHA", Kx::Psk, "PSK", "AES128", "SHA1", "HIGH"),
+    s(
+        "CAMELLIA256-SHA",
+        Kx::Rsa,
+        "RSA",
+        "CAMELLIA256",
+        "SHA1",
+        "HIGH",
+    ),
+    s(
+        "DHE-RSA-CAMELLIA256-SHA",
+        Kx::Dhe,
+        "RSA",
+        "CAMELLIA256",
+        "SHA1",
+        "HIGH",
+    ),
+    s(
+        "PSK-AES256-GCM-SHA384",
+        Kx::Psk,
+        "PSK",
+        "AESGCM256",
+        "AEAD",
+        "HIGH",
+    ),
+    s(
+        "PSK-AES128-CBC-SHA",
+        Kx::Psk,
+        "PSK",
+        "AES128",
+        "SHA1",
+        "HIGH",
+    ),
     s("DES-CBC3-SHA", Kx::Rsa, "RSA", "3DES", "SHA1", "MEDIUM"),
-    s("ECDHE-RSA-DES-CBC3-SHA", Kx::Ecdhe, "RSA", "3DES", "SHA1", "MEDIUM"),
-    s("EDH-RSA-DES-CBC3-SHA", Kx::Dhe, "RSA", "3DES", "SHA1", "MEDIUM"),
+    s(
+        "ECDHE-RSA-DES-CBC3-SHA",
+        Kx::Ecdhe,
+        "RSA",
+        "3DES",
+        "SHA1",
+        "MEDIUM",
+    ),
+    s(
+        "EDH-RSA-DES-CBC3-SHA",
+        Kx::Dhe,
+        "RSA",
+        "3DES",
+        "SHA1",
+        "MEDIUM",
+    ),
     s("RC4-SHA", Kx::Rsa, "RSA", "RC4", "SHA1", "MEDIUM"),
     s("RC4-MD5", Kx::Rsa, "RSA", "RC4", "MD5", "MEDIUM"),
-    s("ECDHE-RSA-RC4-SHA", Kx::Ecdhe, "RSA", "RC4", "SHA1", "MEDIUM"),
+    s(
+        "ECDHE-RSA-RC4-SHA",
+        Kx::Ecdhe,
+        "RSA",
+        "RC4",
+        "SHA1",
+        "MEDIUM",
+    ),
     s("DES-CBC-SHA", Kx::Rsa, "RSA", "DES", "SHA1", "LOW"),
     s("EXP-RC4-MD5", Kx::Rsa, "RSA", "RC4", "MD5", "EXPORT"),
     s("EXP-DES-CBC-SHA", Kx::Rsa, "RSA", "DES", "SHA1", "EXPORT"),
-    s("ADH-AES256-GCM-SHA384", Kx::Anon, "NULL", "AESGCM256", "AEAD", "HIGH"),
+    s(
+        "ADH-AES256-GCM-SHA384",
+        Kx::Anon,
+        "NULL",
+        "AESGCM256",
+        "AEAD",
+        "HIGH",
+    ),
     s("ADH-AES128-SHA", Kx::Anon, "NULL", "AES128", "SHA1", "HIGH"),
-    s("AECDH-AES256-SHA", Kx::Anon, "NULL", "AES256", "SHA1", "HIGH"),
+    s(
+        "AECDH-AES256-SHA",
+        Kx::Anon,
+        "NULL",
+        "AES256",
+        "SHA1",
+        "HIGH",
+    ),
     s("NULL-SHA256", Kx::Rsa, "RSA", "NULL", "SHA256", "LOW"),
     s("NULL-SHA", Kx::Rsa, "RSA", "NULL", "SHA1", "LOW"),
-    s("ECDHE-RSA-NULL-SHA", Kx::Ecdhe, "RSA", "NULL", "SHA1", "LOW"),
+    s(
+        "ECDHE-RSA-NULL-SHA",
+        Kx::Ecdhe,
+        "RSA",
+        "NULL",
+        "SHA1",
+        "LOW",
+    ),
 ];
 
 /// Does one alias (no `+`) select `s`?
@@ -134,7 +372,10 @@ fn alias_matches(alias: &str, s: &Suite) -> bool {
 fn expand(cipher_string: &str) -> Vec<&'static Suite> {
     let mut list: Vec<&'static Suite> = Vec::new();
     let mut banned: Vec<&'static str> = Vec::new();
-    for item in cipher_string.split([':', ',', ' ']).filter(|i| !i.is_empty()) {
+    for item in cipher_string
+        .split([':', ',', ' '])
+        .filter(|i| !i.is_empty())
+    {
         if item.starts_with('@') {
             continue; // @STRENGTH, @SECLEVEL=n: ordering and library policy
         }
@@ -190,20 +431,41 @@ const NGINX_DEFAULT_CIPHERS: &str = "HIGH:!aNULL:!MD5";
 /// Apache mod_ssl's effective default (OpenSSL's DEFAULT).
 const APACHE_DEFAULT_CIPHERS: &str = "DEFAULT";
 
-fn judge_cipher_string(value: &str, ev: Evidence, bad: &mut Vec<Evidence>, seen: &mut Vec<Evidence>) {
+fn judge_cipher_string(
+    value: &str,
+    ev: Evidence,
+    bad: &mut Vec<Evidence>,
+    seen: &mut Vec<Evidence>,
+) {
     let suites = expand(value);
     let weak: Vec<String> = suites
         .iter()
         .filter_map(|s| weak_suite(s).map(|why| format!("{} ({why})", s.name)))
         .collect();
     if suites.is_empty() {
-        bad.push(Evidence { detail: format!("{}: enables no TLS 1.2 suite known to OpenSSL", ev.detail), ..ev });
+        bad.push(Evidence {
+            detail: format!("{}: enables no TLS 1.2 suite known to OpenSSL", ev.detail),
+            ..ev
+        });
     } else if weak.is_empty() {
-        seen.push(Evidence { detail: format!("{}: {} suites, all ECDHE/DHE with AEAD", ev.detail, suites.len()), ..ev });
+        seen.push(Evidence {
+            detail: format!(
+                "{}: {} suites, all ECDHE/DHE with AEAD",
+                ev.detail,
+                suites.len()
+            ),
+            ..ev
+        });
     } else {
         let shown: Vec<&str> = weak.iter().take(6).map(String::as_str).collect();
         bad.push(Evidence {
-            detail: format!("{}: enables {} weak suites: {}{}", ev.detail, weak.len(), shown.join(", "), if weak.len() > 6 { ", …" } else { "" }),
+            detail: format!(
+                "{}: enables {} weak suites: {}{}",
+                ev.detail,
+                weak.len(),
+                shown.join(", "),
+                if weak.len() > 6 { ", …" } else { "" }
+            ),
             ..ev
         });
     }
@@ -213,7 +475,11 @@ fn nginx_tls_servers(n: &crate::parse::nginx::NginxConfig) -> Vec<&Directive> {
     n.servers()
         .into_iter()
         .filter(|s| {
-            s.children("listen").any(|l| l.args.iter().any(|a| a == "ssl" || a.ends_with(":443") || a == "443"))
+            s.children("listen").any(|l| {
+                l.args
+                    .iter()
+                    .any(|a| a == "ssl" || a.ends_with(":443") || a == "443")
+            })
         })
         .collect()
 }
@@ -226,18 +492,30 @@ pub(super) fn tls_ciphers(h: &Host) -> Outcome {
     if let Some(n) = nginx {
         for server in nginx_tls_servers(n) {
             any = true;
-            let chain: Vec<&Directive> = n.http().into_iter().chain(std::iter::once(server)).collect();
+            let chain: Vec<&Directive> = n
+                .http()
+                .into_iter()
+                .chain(std::iter::once(server))
+                .collect();
             let set = n.inherited(&chain, "ssl_ciphers");
             match set.last() {
                 Some(d) => judge_cipher_string(
                     d.args.first().map_or("", String::as_str),
-                    Evidence::at(&d.loc.file, d.loc.line, format!("ssl_ciphers {}", d.args.join(" "))),
+                    Evidence::at(
+                        &d.loc.file,
+                        d.loc.line,
+                        format!("ssl_ciphers {}", d.args.join(" ")),
+                    ),
                     &mut bad,
                     &mut seen,
                 ),
                 None => judge_cipher_string(
                     NGINX_DEFAULT_CIPHERS,
-                    Evidence::at(&server.loc.file, server.loc.line, format!("ssl_ciphers not set: nginx default {NGINX_DEFAULT_CIPHERS}")),
+                    Evidence::at(
+                        &server.loc.file,
+                        server.loc.line,
+                        format!("ssl_ciphers not set: nginx default {NGINX_DEFAULT_CIPHERS}"),
+                    ),
                     &mut bad,
                     &mut seen,
                 ),
@@ -251,21 +529,38 @@ pub(super) fn tls_ciphers(h: &Host) -> Outcome {
         let suites: Vec<_> = a
             .find_all("SSLCipherSuite")
             .into_iter()
-            .filter(|f| !f.node.args.first().is_some_and(|x| x.eq_ignore_ascii_case("TLSv1.3")))
+            .filter(|f| {
+                !f.node
+                    .args
+                    .first()
+                    .is_some_and(|x| x.eq_ignore_ascii_case("TLSv1.3"))
+            })
             .collect();
         if suites.is_empty() {
             judge_cipher_string(
                 APACHE_DEFAULT_CIPHERS,
-                Evidence::file("/etc/apache2", format!("SSLCipherSuite not set: OpenSSL {APACHE_DEFAULT_CIPHERS}")),
+                Evidence::file(
+                    "/etc/apache2",
+                    format!("SSLCipherSuite not set: OpenSSL {APACHE_DEFAULT_CIPHERS}"),
+                ),
                 &mut bad,
                 &mut seen,
             );
         }
         for f in suites {
-            let value = f.node.args.iter().find(|x| !x.eq_ignore_ascii_case("SSL")).map_or("", String::as_str);
+            let value = f
+                .node
+                .args
+                .iter()
+                .find(|x| !x.eq_ignore_ascii_case("SSL"))
+                .map_or("", String::as_str);
             judge_cipher_string(
                 value,
-                Evidence::at(&f.node.loc.file, f.node.loc.line, format!("SSLCipherSuite {}", f.node.args.join(" "))),
+                Evidence::at(
+                    &f.node.loc.file,
+                    f.node.loc.line,
+                    format!("SSLCipherSuite {}", f.node.args.join(" ")),
+                ),
                 &mut bad,
                 &mut seen,
             );
@@ -297,7 +592,10 @@ fn judge_certificate(
         match h.root.read(p) {
             Ok(t) => text.push_str(&t.text),
             Err(e) => {
-                bad.push(Evidence { detail: format!("{}: {e}", ev_at.detail), ..ev_at.clone() });
+                bad.push(Evidence {
+                    detail: format!("{}: {e}", ev_at.detail),
+                    ..ev_at.clone()
+                });
                 return;
             }
         }
@@ -310,7 +608,11 @@ fn judge_certificate(
     let mut wrong = Vec::new();
     let days_left = (leaf.not_after - h.now).div_euclid(86_400);
     if days_left < 30 {
-        wrong.push(if days_left < 0 { format!("expired {} days ago", -days_left) } else { format!("expires in {days_left} days") });
+        wrong.push(if days_left < 0 {
+            format!("expired {} days ago", -days_left)
+        } else {
+            format!("expires in {days_left} days")
+        });
     }
     match leaf.key {
         PublicKey::Rsa(b) if b < 2048 => wrong.push(format!("RSA {b}-bit key")),
@@ -320,11 +622,19 @@ fn judge_certificate(
     }
     if leaf.issuer == leaf.subject {
         wrong.push("self-signed".into());
-    } else if !certs.iter().skip(1).flatten().any(|c| c.subject == leaf.issuer) {
+    } else if !certs
+        .iter()
+        .skip(1)
+        .flatten()
+        .any(|c| c.subject == leaf.issuer)
+    {
         wrong.push("the issuer certificate is not in the chain file".into());
     }
     if wrong.is_empty() {
-        seen.push(Evidence::file(path, format!("valid {days_left} more days, issuer in the chain")));
+        seen.push(Evidence::file(
+            path,
+            format!("valid {days_left} more days, issuer in the chain"),
+        ));
     } else {
         bad.push(Evidence::file(path, wrong.join("; ")));
     }
@@ -344,27 +654,46 @@ pub(super) fn web_tls_enabled(h: &Host) -> Outcome {
             let at = Evidence::at(&server.loc.file, server.loc.line, server.label());
             if tls.iter().any(|t| std::ptr::eq(*t, server)) {
                 https += 1;
-                let chain: Vec<&Directive> = n.http().into_iter().chain(std::iter::once(server)).collect();
+                let chain: Vec<&Directive> = n
+                    .http()
+                    .into_iter()
+                    .chain(std::iter::once(server))
+                    .collect();
                 match n.inherited(&chain, "ssl_certificate").last() {
                     Some(c) => judge_certificate(
                         h,
                         c.args.first().map_or("", String::as_str),
                         None,
-                        &Evidence::at(&c.loc.file, c.loc.line, format!("ssl_certificate {}", c.args.join(" "))),
+                        &Evidence::at(
+                            &c.loc.file,
+                            c.loc.line,
+                            format!("ssl_certificate {}", c.args.join(" ")),
+                        ),
                         &mut bad,
                         &mut seen,
                     ),
-                    None => bad.push(Evidence { detail: "HTTPS server without ssl_certificate".into(), ..at }),
+                    None => bad.push(Evidence {
+                        detail: "HTTPS server without ssl_certificate".into(),
+                        ..at
+                    }),
                 }
             } else {
                 let redirects = server.children("return").any(|r| {
-                    r.args.first().is_some_and(|c| matches!(c.as_str(), "301" | "302" | "307" | "308"))
+                    r.args
+                        .first()
+                        .is_some_and(|c| matches!(c.as_str(), "301" | "302" | "307" | "308"))
                         && r.args.get(1).is_some_and(|u| u.starts_with("https://"))
                 });
                 if redirects {
-                    seen.push(Evidence { detail: "plain HTTP only redirects to HTTPS".into(), ..at });
+                    seen.push(Evidence {
+                        detail: "plain HTTP only redirects to HTTPS".into(),
+                        ..at
+                    });
                 } else {
-                    bad.push(Evidence { detail: "serves content over plain HTTP".into(), ..at });
+                    bad.push(Evidence {
+                        detail: "serves content over plain HTTP".into(),
+                        ..at
+                    });
                 }
             }
         }
@@ -372,31 +701,51 @@ pub(super) fn web_tls_enabled(h: &Host) -> Outcome {
     if let Some(a) = apache {
         for vh in a.virtual_hosts() {
             let at = Evidence::at(&vh.loc.file, vh.loc.line, vh.label());
-            let ssl_on = a.in_vhost(vh, "SSLEngine").is_some_and(|n| n.args.first().is_some_and(|v| v.eq_ignore_ascii_case("on")));
+            let ssl_on = a
+                .in_vhost(vh, "SSLEngine")
+                .is_some_and(|n| n.args.first().is_some_and(|v| v.eq_ignore_ascii_case("on")));
             if ssl_on {
                 https += 1;
                 match a.in_vhost(vh, "SSLCertificateFile") {
                     Some(c) => {
                         let cert = c.args.first().cloned().unwrap_or_default();
-                        let chain_file = a.in_vhost(vh, "SSLCertificateChainFile").and_then(|n| n.args.first().cloned());
+                        let chain_file = a
+                            .in_vhost(vh, "SSLCertificateChainFile")
+                            .and_then(|n| n.args.first().cloned());
                         judge_certificate(
                             h,
                             &cert,
                             chain_file.as_deref(),
-                            &Evidence::at(&c.loc.file, c.loc.line, format!("SSLCertificateFile {cert}")),
+                            &Evidence::at(
+                                &c.loc.file,
+                                c.loc.line,
+                                format!("SSLCertificateFile {cert}"),
+                            ),
                             &mut bad,
                             &mut seen,
                         );
                     }
-                    None => bad.push(Evidence { detail: "SSLEngine on without SSLCertificateFile".into(), ..at }),
+                    None => bad.push(Evidence {
+                        detail: "SSLEngine on without SSLCertificateFile".into(),
+                        ..at
+                    }),
                 }
             } else {
-                let redirects = a.in_vhost(vh, "Redirect").is_some_and(|r| r.args.iter().any(|x| x.starts_with("https://")))
-                    || a.in_vhost(vh, "RewriteRule").is_some_and(|r| r.args.iter().any(|x| x.starts_with("https://")));
+                let redirects = a
+                    .in_vhost(vh, "Redirect")
+                    .is_some_and(|r| r.args.iter().any(|x| x.starts_with("https://")))
+                    || a.in_vhost(vh, "RewriteRule")
+                        .is_some_and(|r| r.args.iter().any(|x| x.starts_with("https://")));
                 if redirects {
-                    seen.push(Evidence { detail: "plain HTTP only redirects to HTTPS".into(), ..at });
+                    seen.push(Evidence {
+                        detail: "plain HTTP only redirects to HTTPS".into(),
+                        ..at
+                    });
                 } else {
-                    bad.push(Evidence { detail: "serves content over plain HTTP".into(), ..at });
+                    bad.push(Evidence {
+                        detail: "serves content over plain HTTP".into(),
+                        ..at
+                    });
                 }
             }
         }
@@ -404,7 +753,11 @@ pub(super) fn web_tls_enabled(h: &Host) -> Outcome {
     if https == 0 {
         return fail(
             "no site is served over HTTPS",
-            if bad.is_empty() { vec![Evidence::file("/etc/nginx/nginx.conf", "no TLS listener")] } else { bad },
+            if bad.is_empty() {
+                vec![Evidence::file("/etc/nginx/nginx.conf", "no TLS listener")]
+            } else {
+                bad
+            },
         );
     }
     verdict(
@@ -428,13 +781,32 @@ mod tests {
         let strong = names("ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL");
         assert_eq!(strong.len(), 6);
         assert!(strong.iter().all(|n| n.starts_with("ECDHE")));
-        assert!(expand("ECDHE+AESGCM:ECDHE+CHACHA20").iter().all(|s| weak_suite(s).is_none()));
+        assert!(
+            expand("ECDHE+AESGCM:ECDHE+CHACHA20")
+                .iter()
+                .all(|s| weak_suite(s).is_none())
+        );
         let default = names(NGINX_DEFAULT_CIPHERS);
         assert!(default.contains(&"AES128-SHA"), "HIGH includes static RSA");
-        assert!(!default.contains(&"ADH-AES128-SHA"), "!aNULL removes anonymous suites");
-        assert!(!names("HIGH:!ADH-AES128-SHA:ADH-AES128-SHA").contains(&"ADH-AES128-SHA"), "! is permanent");
-        assert!(names("HIGH:-AES128-SHA:AES128-SHA").contains(&"AES128-SHA"), "- can be re-added");
-        assert_eq!(names("ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:+AES128"), vec!["ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-RSA-AES128-GCM-SHA256"]);
-        assert!(names("ALL").iter().all(|n| !n.contains("NULL-")), "ALL leaves out eNULL");
+        assert!(
+            !default.contains(&"ADH-AES128-SHA"),
+            "!aNULL removes anonymous suites"
+        );
+        assert!(
+            !names("HIGH:!ADH-AES128-SHA:ADH-AES128-SHA").contains(&"ADH-AES128-SHA"),
+            "! is permanent"
+        );
+        assert!(
+            names("HIGH:-AES128-SHA:AES128-SHA").contains(&"AES128-SHA"),
+            "- can be re-added"
+        );
+        assert_eq!(
+            names("ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:+AES128"),
+            vec!["ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-RSA-AES128-GCM-SHA256"]
+        );
+        assert!(
+            names("ALL").iter().all(|n| !n.contains("NULL-")),
+            "ALL leaves out eNULL"
+        );
     }
 }

@@ -114,9 +114,8 @@ impl Host<'_> {
                 .flat_map(|g| g.entries.iter().map(|e| e.gid))
                 .collect();
             let mounts = skipped_mounts(self);
-            let prune = |p: &str| {
-                matches!(p, "/proc" | "/sys" | "/dev" | "/run") || mounts.contains(p)
-            };
+            let prune =
+                |p: &str| matches!(p, "/proc" | "/sys" | "/dev" | "/run") || mounts.contains(p);
             let mut w = Walk {
                 summary: WalkSummary::default(),
                 regular_files: 0,
@@ -126,43 +125,40 @@ impl Host<'_> {
                 personal: Vec::new(),
                 logs: Vec::new(),
             };
-            let summary = self.root.walk(
-                "/",
-                &prune,
-                WalkLimits::default(),
-                &mut |e: &WalkEntry| {
-                    if e.kind == FileKind::File {
-                        w.regular_files += 1;
-                    }
-                    let ww = e.mode & 0o002 != 0;
-                    if (e.kind == FileKind::File && ww)
-                        || (e.kind == FileKind::Dir && ww && e.mode & 0o1000 == 0)
-                    {
-                        w.world_writable.push(e.clone());
-                    }
-                    if !uids.is_empty()
-                        && e.kind != FileKind::Symlink
-                        && (!uids.contains(&e.uid) || !gids.contains(&e.gid))
-                    {
-                        w.unowned.push(e.clone());
-                    }
-                    if e.kind != FileKind::File {
-                        return;
-                    }
-                    if e.mode & 0o6000 != 0 {
-                        w.setid.push(e.clone());
-                    }
-                    if ["/home/", "/root/", "/etc/"]
-                        .iter()
-                        .any(|d| e.path.starts_with(d))
-                    {
-                        w.personal.push(e.clone());
-                    }
-                    if e.path.starts_with("/var/log/") {
-                        w.logs.push(e.clone());
-                    }
-                },
-            );
+            let summary =
+                self.root
+                    .walk("/", &prune, WalkLimits::default(), &mut |e: &WalkEntry| {
+                        if e.kind == FileKind::File {
+                            w.regular_files += 1;
+                        }
+                        let ww = e.mode & 0o002 != 0;
+                        if (e.kind == FileKind::File && ww)
+                            || (e.kind == FileKind::Dir && ww && e.mode & 0o1000 == 0)
+                        {
+                            w.world_writable.push(e.clone());
+                        }
+                        if !uids.is_empty()
+                            && e.kind != FileKind::Symlink
+                            && (!uids.contains(&e.uid) || !gids.contains(&e.gid))
+                        {
+                            w.unowned.push(e.clone());
+                        }
+                        if e.kind != FileKind::File {
+                            return;
+                        }
+                        if e.mode & 0o6000 != 0 {
+                            w.setid.push(e.clone());
+                        }
+                        if ["/home/", "/root/", "/etc/"]
+                            .iter()
+                            .any(|d| e.path.starts_with(d))
+                        {
+                            w.personal.push(e.clone());
+                        }
+                        if e.path.starts_with("/var/log/") {
+                            w.logs.push(e.clone());
+                        }
+                    });
             w.summary = summary;
             w
         })
@@ -177,8 +173,10 @@ fn walk_verdict(w: &Walk, bad: Vec<Evidence>, ok: &str, bad_msg: &str) -> Outcom
     if !bad.is_empty() {
         let mut o = fail(format!("{bad_msg} ({total} found)"), bad);
         if w.summary.truncated {
-            o.message
-                .push_str(&format!("; walk stopped after {} entries", w.summary.visited));
+            o.message.push_str(&format!(
+                "; walk stopped after {} entries",
+                w.summary.visited
+            ));
         }
         return o;
     }
@@ -408,7 +406,10 @@ pub(in crate::checks) fn audit_rules_privileged(h: &Host) -> Outcome {
     walk_verdict(
         w,
         bad,
-        &format!("all {} set-id programs have execute audit rules", w.setid.len()),
+        &format!(
+            "all {} set-id programs have execute audit rules",
+            w.setid.len()
+        ),
         "set-id programs run without an audit record",
     )
 }
@@ -485,7 +486,9 @@ pub(in crate::checks) fn secret_in(line: &str) -> Option<&'static str> {
         }
     }
     let words: Vec<&str> = line.split_whitespace().collect();
-    if words.first().is_some_and(|w| *w == "mysql" || w.ends_with("/mysql"))
+    if words
+        .first()
+        .is_some_and(|w| *w == "mysql" || w.ends_with("/mysql"))
         && words
             .iter()
             .any(|w| w.len() > 2 && w.starts_with("-p") && !w.starts_with("-p "))
@@ -515,7 +518,10 @@ pub(in crate::checks) fn exposed_secrets(h: &Host) -> Outcome {
         if credential && e.mode & 0o077 != 0 {
             bad.push(Evidence::file(
                 &e.path,
-                format!("{}: credential file readable by others than its owner", ls(e)),
+                format!(
+                    "{}: credential file readable by others than its owner",
+                    ls(e)
+                ),
             ));
         }
         let world_readable = e.mode & 0o004 != 0 && credential;
@@ -600,7 +606,9 @@ mod tests {
         assert_eq!(md5_hex(b""), "d41d8cd98f00b204e9800998ecf8427e");
         assert_eq!(md5_hex(b"abc"), "900150983cd24fb0d6963f7d28e17f72");
         assert_eq!(
-            md5_hex(b"12345678901234567890123456789012345678901234567890123456789012345678901234567890"),
+            md5_hex(
+                b"12345678901234567890123456789012345678901234567890123456789012345678901234567890"
+            ),
             "57edf4a22be3c955ac49da2e2107b67a"
         );
     }

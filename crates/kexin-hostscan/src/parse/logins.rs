@@ -5,7 +5,7 @@
 //! Truncated records and unparseable lines are skipped: a log that is being
 //! written or rotated is never an error.
 
-use super::Loc;
+use super::{Loc, days_from_civil};
 use crate::root::FileText;
 
 /// Size of one glibc `struct utmp` record on Linux (x86-64, aarch64…).
@@ -49,7 +49,9 @@ pub fn parse_wtmp(file: &str, bytes: &[u8]) -> Vec<Login> {
                 user,
                 via: c_string(&r[8..40]),
                 from: c_string(&r[76..332]),
-                time: Some(i64::from(i32::from_le_bytes([r[340], r[341], r[342], r[343]]))),
+                time: Some(i64::from(i32::from_le_bytes([
+                    r[340], r[341], r[342], r[343],
+                ]))),
                 loc: Loc::new(file, i + 1),
             })
         })
@@ -59,14 +61,6 @@ pub fn parse_wtmp(file: &str, bytes: &[u8]) -> Vec<Login> {
 const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
-
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
-    era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
-}
 
 fn hms(s: &str) -> Option<i64> {
     let mut it = s.get(..8)?.split(':');
@@ -87,7 +81,8 @@ fn line_time(line: &str, year: i64) -> Option<i64> {
         return Some(days_from_civil(y, m, d) * 86_400 + hms(first.get(11..)?)?);
     }
     let mut w = line.split_whitespace();
-    let month = MONTHS.iter().position(|m| Some(*m) == w.next())? as i64 + 1;
+    let name = w.next()?;
+    let month = MONTHS.iter().position(|m| *m == name)? as i64 + 1;
     let day: i64 = w.next()?.parse().ok()?;
     Some(days_from_civil(year, month, day) * 86_400 + hms(w.next()?)?)
 }
@@ -111,13 +106,15 @@ pub fn parse_auth_log(text: &FileText, now: i64) -> Vec<Login> {
                 }
                 _ => None,
             }
-        } else if let Some(i) = line.find("ROOT LOGIN ON ") {
-            // login(1): "ROOT LOGIN  on '/dev/tty1'" or "ROOT LOGIN ON tty1 FROM host"
-            Some(("root".into(), line[i + 14..].trim().to_string(), String::new()))
-        } else if let Some(i) = line.find("ROOT LOGIN") {
-            Some(("root".into(), line[i + 10..].trim().to_string(), String::new()))
         } else {
-            None
+            // login(1): "ROOT LOGIN  on '/dev/tty1'" or "ROOT LOGIN ON tty1 FROM host"
+            line.find("ROOT LOGIN").map(|i| {
+                (
+                    "root".to_string(),
+                    line[i + 10..].trim().to_string(),
+                    String::new(),
+                )
+            })
         };
         if let Some((user, via, from)) = login {
             let mut time = line_time(line, year_now);
@@ -161,7 +158,12 @@ mod tests {
         let l = parse_wtmp("/var/log/wtmp", &b);
         assert_eq!(l.len(), 1);
         assert_eq!(
-            (l[0].user.as_str(), l[0].from.as_str(), l[0].time, l[0].loc.line),
+            (
+                l[0].user.as_str(),
+                l[0].from.as_str(),
+                l[0].time,
+                l[0].loc.line
+            ),
             ("root", "10.0.0.5", Some(1_764_000_000), 1)
         );
     }
@@ -176,8 +178,15 @@ mod tests {
         let l = parse_auth_log(&t, now);
         assert_eq!(l.len(), 3);
         assert_eq!(l[0].user, "root");
-        assert_eq!(l[0].time, Some(days_from_civil(2026, 11, 20) * 86_400 + 8 * 3600 + 15 * 60 + 2));
+        assert_eq!(
+            l[0].time,
+            Some(days_from_civil(2026, 11, 20) * 86_400 + 8 * 3600 + 15 * 60 + 2)
+        );
         assert_eq!(l[1].via, "on '/dev/tty1'");
-        assert_eq!(l[2].time.map(|t| t < now), Some(true), "December is last year's");
+        assert_eq!(
+            l[2].time.map(|t| t < now),
+            Some(true),
+            "December is last year's"
+        );
     }
 }

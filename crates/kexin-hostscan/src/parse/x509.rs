@@ -7,6 +7,8 @@
 //! the configured chain), and every length is bounds-checked, so arbitrary
 //! bytes give `None`, never a panic.
 
+use super::{base64_decode, days_from_civil};
+
 /// What a certificate says about itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Certificate {
@@ -50,14 +52,6 @@ fn element<'a>(der: &'a [u8], at: &mut usize) -> Option<(u8, &'a [u8])> {
     let body = der.get(pos..pos.checked_add(len)?)?;
     *at = pos + len;
     Some((tag, body))
-}
-
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
-    era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
 }
 
 /// UTCTime (`YYMMDDHHMMSSZ`) or GeneralizedTime (`YYYYMMDDHHMMSSZ`).
@@ -147,30 +141,6 @@ pub fn parse_der(der: &[u8]) -> Option<Certificate> {
     })
 }
 
-fn base64(text: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let (mut acc, mut n) = (0u32, 0u32);
-    for c in text.bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            b'=' => break,
-            b'\r' | b'\n' | b' ' | b'\t' => continue,
-            _ => return None,
-        };
-        acc = (acc << 6) | u32::from(v);
-        n += 6;
-        if n >= 8 {
-            n -= 8;
-            out.push((acc >> n) as u8);
-        }
-    }
-    Some(out)
-}
-
 /// The certificates of a PEM file, in order; blocks that do not parse are
 /// `None` in their place.
 pub fn parse_pem(text: &str) -> Vec<Option<Certificate>> {
@@ -182,7 +152,7 @@ pub fn parse_pem(text: &str) -> Vec<Option<Certificate>> {
             out.push(None);
             break;
         };
-        out.push(base64(&body[..end]).and_then(|d| parse_der(&d)));
+        out.push(base64_decode(&body[..end]).and_then(|d| parse_der(&d)));
         rest = &body[end + 25..];
     }
     out
@@ -196,8 +166,17 @@ mod tests {
     fn truncated_or_garbage_input_gives_none() {
         assert_eq!(parse_der(&[]), None);
         assert_eq!(parse_der(&[0x30, 0x84, 0xff, 0xff, 0xff, 0xff]), None);
-        assert_eq!(parse_pem("-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n"), vec![None]);
-        assert_eq!(time(0x17, b"261124120000Z"), Some(days_from_civil(2026, 11, 24) * 86_400 + 12 * 3600));
-        assert_eq!(time(0x18, b"20501231235959Z"), Some(days_from_civil(2050, 12, 31) * 86_400 + 86_399));
+        assert_eq!(
+            parse_pem("-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n"),
+            vec![None]
+        );
+        assert_eq!(
+            time(0x17, b"261124120000Z"),
+            Some(days_from_civil(2026, 11, 24) * 86_400 + 12 * 3600)
+        );
+        assert_eq!(
+            time(0x18, b"20501231235959Z"),
+            Some(days_from_civil(2050, 12, 31) * 86_400 + 86_399)
+        );
     }
 }
