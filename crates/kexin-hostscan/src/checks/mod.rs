@@ -187,11 +187,7 @@ pub struct Host<'r> {
 }
 
 impl<'r> Host<'r> {
-    pub fn new(root: &'r Root) -> Host<'r> {
-        Host::with(root, 0, None, None)
-    }
-
-    fn with(
+    fn new(
         root: &'r Root,
         now: i64,
         vulndb: Option<&'r kexin_vulndb::VulnDb>,
@@ -3589,7 +3585,7 @@ pub fn scan(root: &Root, profile: Profile) -> Scan {
 /// Runs every check of `options.profile` against `root`.
 pub fn scan_with(root: &Root, options: &ScanOptions) -> Scan {
     let start = Instant::now();
-    let host = Host::with(root, options.now, options.vulndb, options.baseline.as_ref());
+    let host = Host::new(root, options.now, options.vulndb, options.baseline.as_ref());
     let results = CHECKS
         .iter()
         .filter(|c| options.profile == Profile::Enhanced || c.level == Level::Basic)

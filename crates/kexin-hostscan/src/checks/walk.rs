@@ -4,8 +4,8 @@
 //!
 //! One bounded walk per scan ([`Walk`], cached in the [`Host`]) feeds them
 //! all. It skips pseudo and network filesystems (`/proc`, `/sys`, `/dev`,
-//! `/run`, and on a live host every NFS/CIFS/sshfs/overlay/squashfs mount
-//! point), never follows a symlink, and stops after
+//! `/run`, container image stores, and on a live host every
+//! NFS/CIFS/sshfs/overlay/squashfs mount point), never follows a symlink, and stops after
 //! [`WalkLimits::max_entries`] entries; a truncated walk makes the checks
 //! report an error rather than a pass they cannot vouch for.
 
@@ -114,8 +114,19 @@ impl Host<'_> {
                 .flat_map(|g| g.entries.iter().map(|e| e.gid))
                 .collect();
             let mounts = skipped_mounts(self);
-            let prune =
-                |p: &str| matches!(p, "/proc" | "/sys" | "/dev" | "/run") || mounts.contains(p);
+            // Container image layers are other systems' files, not the host's.
+            let prune = |p: &str| {
+                matches!(
+                    p,
+                    "/proc"
+                        | "/sys"
+                        | "/dev"
+                        | "/run"
+                        | "/var/lib/docker"
+                        | "/var/lib/containers"
+                        | "/var/lib/containerd"
+                ) || mounts.contains(p)
+            };
             let mut w = Walk {
                 summary: WalkSummary::default(),
                 regular_files: 0,
