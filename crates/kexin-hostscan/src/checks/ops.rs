@@ -150,7 +150,7 @@ pub(super) fn running_kernel(h: &Host) -> Outcome {
 }
 
 struct Fstab {
-    /// (line, device, mount point, type, options)
+    /// (line, device, mount point, filesystem type)
     entries: Vec<(usize, String, String, String)>,
 }
 

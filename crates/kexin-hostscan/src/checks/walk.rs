@@ -148,9 +148,10 @@ impl Host<'_> {
                         {
                             w.world_writable.push(e.clone());
                         }
-                        if !uids.is_empty()
-                            && e.kind != FileKind::Symlink
-                            && (!uids.contains(&e.uid) || !gids.contains(&e.gid))
+                        // Without passwd (or group) there is nothing to compare with.
+                        if e.kind != FileKind::Symlink
+                            && ((!uids.is_empty() && !uids.contains(&e.uid))
+                                || (!gids.is_empty() && !gids.contains(&e.gid)))
                         {
                             w.unowned.push(e.clone());
                         }
