@@ -136,44 +136,90 @@ impl Host<'_> {
                 personal: Vec::new(),
                 logs: Vec::new(),
             };
-            let summary =
-                self.root
-                    .walk("/", &prune, WalkLimits::default(), &mut |e: &WalkEntry| {
-                        if e.kind == FileKind::File {
-                            w.regular_files += 1;
-                        }
-                        let ww = e.mode & 0o002 != 0;
-                        if (e.kind == FileKind::File && ww)
-                            || (e.kind == FileKind::Dir && ww && e.mode & 0o1000 == 0)
-                        {
-                            w.world_writable.push(e.clone());
-                        }
-                        // Without passwd (or group) there is nothing to compare with.
-                        if e.kind != FileKind::Symlink
-                            && ((!uids.is_empty() && !uids.contains(&e.uid))
-                                || (!gids.is_empty() && !gids.contains(&e.gid)))
-                        {
-                            w.unowned.push(e.clone());
-                        }
-                        if e.kind != FileKind::File {
-                            return;
-                        }
-                        if e.mode & 0o6000 != 0 {
-                            w.setid.push(e.clone());
-                        }
-                        if ["/home/", "/root/", "/etc/"]
-                            .iter()
-                            .any(|d| e.path.starts_with(d))
-                        {
-                            w.personal.push(e.clone());
-                        }
-                        if e.path.starts_with("/var/log/") {
-                            w.logs.push(e.clone());
-                        }
+            let mut visit = |e: &WalkEntry| {
+                if e.kind == FileKind::File {
+                    w.regular_files += 1;
+                }
+                let ww = e.mode & 0o002 != 0;
+                if (e.kind == FileKind::File && ww)
+                    || (e.kind == FileKind::Dir && ww && e.mode & 0o1000 == 0)
+                {
+                    w.world_writable.push(e.clone());
+                }
+                // Without passwd (or group) there is nothing to compare with.
+                if e.kind != FileKind::Symlink
+                    && ((!uids.is_empty() && !uids.contains(&e.uid))
+                        || (!gids.is_empty() && !gids.contains(&e.gid)))
+                {
+                    w.unowned.push(e.clone());
+                }
+                if e.kind != FileKind::File {
+                    return;
+                }
+                if e.mode & 0o6000 != 0 {
+                    w.setid.push(e.clone());
+                }
+                if ["/home/", "/root/", "/etc/"]
+                    .iter()
+                    .any(|d| e.path.starts_with(d))
+                {
+                    w.personal.push(e.clone());
+                }
+                if e.path.starts_with("/var/log/") {
+                    w.logs.push(e.clone());
+                }
+            };
+            // System directories first, then homes, then the rest: when the
+            // entry limit is reached, what is left unseen is the least
+            // likely to hold set-id programs and configuration.
+            let mut tops = self.root.read_dir("/").unwrap_or_default();
+            tops.sort_by_key(|t| (top_level_priority(&t.name), t.name.clone()));
+            let limit = WalkLimits::default();
+            let mut summary = WalkSummary::default();
+            for top in tops.iter().filter(|t| !prune(&t.path)) {
+                if summary.visited >= limit.max_entries {
+                    summary.truncated = true;
+                    break;
+                }
+                if let Ok(m) = self.root.metadata(&top.path) {
+                    summary.visited += 1;
+                    visit(&WalkEntry {
+                        path: top.path.clone(),
+                        kind: m.kind,
+                        mode: m.mode,
+                        uid: m.uid,
+                        gid: m.gid,
+                        size: m.size,
+                        mtime: m.mtime,
                     });
+                }
+                if top.kind == FileKind::Dir {
+                    let below = self.root.walk(
+                        &top.path,
+                        &prune,
+                        WalkLimits {
+                            max_entries: limit.max_entries - summary.visited,
+                            ..limit
+                        },
+                        &mut visit,
+                    );
+                    summary.visited += below.visited;
+                    summary.truncated |= below.truncated;
+                    summary.unreadable.extend(below.unreadable);
+                }
+            }
             w.summary = summary;
             w
         })
+    }
+}
+
+fn top_level_priority(name: &str) -> u8 {
+    match name {
+        "etc" | "usr" | "bin" | "sbin" | "boot" | "opt" | "srv" | "var" => 0,
+        n if n.starts_with("lib") => 0,
+        "root" | "home" => 1,
+        _ => 2,
     }
 }
 
