@@ -63,6 +63,19 @@
 //! ```
 //!
 //! With a real tree, pass a [`Root`] instead: `SshdConfig::load(&Root::offline(dir)?)`.
+//!
+//! # Checks
+//!
+//! [`checks::scan_with`] runs the catalog's 87 host checks ([`checks::CHECKS`])
+//! and returns one result per check: pass, fail, error (with the reason) or
+//! not applicable (with the reason — e.g. listening sockets on an offline
+//! root). Facts a host cannot show by itself come from three files an
+//! operator keeps in the root: the host role register
+//! (`/etc/kexin/host-role.yaml`: registered listeners, services, peers,
+//! break-glass and shared accounts, configuration template hashes), the
+//! waiver register (`/etc/kexin/waivers.yaml`) and the previous scan
+//! (`/var/lib/kexin/last-scan.json`, or [`checks::Baseline::load`] of any
+//! earlier JSON output); their formats are documented in `checks/baseline.rs`.
 
 #![forbid(unsafe_code)]
 
@@ -73,4 +86,7 @@ pub mod patch;
 pub mod root;
 
 pub use parse::{Loc, MemRoot, Problem, Source};
-pub use root::{DirEntry, FileKind, FileText, Metadata, ReadError, Root, RootKind};
+pub use root::{
+    DirEntry, FileKind, FileText, Metadata, ReadError, Root, RootKind, WalkEntry, WalkLimits,
+    WalkSummary,
+};

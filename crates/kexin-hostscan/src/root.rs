@@ -284,6 +284,17 @@ impl Root {
         }
     }
 
+    /// The running host seen through a directory that holds its `/`, `/proc`
+    /// included: an agent in a container with the host's root mounted at
+    /// `/host`, or a test tree with a synthetic `/proc`. Live-only checks run
+    /// (they read `/proc` inside `dir`); confinement is that of an offline root.
+    pub fn live_at(dir: impl AsRef<Path>) -> Result<Root, ReadError> {
+        Ok(Root {
+            kind: RootKind::Live,
+            ..Root::offline(dir)?
+        })
+    }
+
     /// An offline root filesystem at `dir`. The directory is canonicalised
     /// once here (it is the caller's trusted choice); everything below it is
     /// treated as untrusted.
@@ -630,6 +641,119 @@ fn logical(done: &[String]) -> String {
 fn trim_trailing_slash(path: &str) -> &str {
     let t = path.trim_end_matches('/');
     if t.is_empty() { "/" } else { t }
+}
+
+/// Bounds of [`Root::walk`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WalkLimits {
+    /// Entries visited before the walk stops and reports truncation.
+    pub max_entries: usize,
+    /// Directory depth below the start.
+    pub max_depth: usize,
+}
+
+impl Default for WalkLimits {
+    fn default() -> WalkLimits {
+        WalkLimits {
+            max_entries: 400_000,
+            max_depth: 40,
+        }
+    }
+}
+
+/// One filesystem object seen by [`Root::walk`] (never followed if a symlink).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WalkEntry {
+    /// In-root path.
+    pub path: String,
+    pub kind: FileKind,
+    /// `st_mode & 0o7777`.
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub size: u64,
+    pub mtime: i64,
+}
+
+/// How a walk ended.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WalkSummary {
+    pub visited: usize,
+    /// The entry limit was reached: later entries were not seen.
+    pub truncated: bool,
+    /// Directories that could not be listed (path and reason).
+    pub unreadable: Vec<ReadError>,
+}
+
+impl Root {
+    /// Visits every object under `start` depth-first in name order without
+    /// following symlinks, skipping `prune`d in-root paths (whole subtrees).
+    /// Only directories found by `lstat` are entered, so a symlink never
+    /// leads the walk out of the root. Bounded by `limits`.
+    pub fn walk(
+        &self,
+        start: &str,
+        prune: &dyn Fn(&str) -> bool,
+        limits: WalkLimits,
+        visit: &mut dyn FnMut(&WalkEntry),
+    ) -> WalkSummary {
+        let mut summary = WalkSummary::default();
+        let top = match self.resolve(start, true) {
+            Ok(r) if r.meta.is_dir() => r,
+            Ok(_) => return summary,
+            Err(e) => {
+                summary.unreadable.push(e);
+                return summary;
+            }
+        };
+        let mut stack: Vec<(PathBuf, String, usize)> = vec![(top.host, top.logical, 0)];
+        while let Some((host, logical, depth)) = stack.pop() {
+            let entries = match fs::read_dir(&host) {
+                Ok(e) => e,
+                Err(e) => {
+                    summary.unreadable.push(ReadError::from_io(&logical, &e));
+                    continue;
+                }
+            };
+            let mut names: Vec<_> = entries.filter_map(Result::ok).collect();
+            names.sort_by_key(|e| e.file_name());
+            let mut subdirs = Vec::new();
+            for entry in names {
+                if summary.visited >= limits.max_entries {
+                    summary.truncated = true;
+                    return summary;
+                }
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let path = if logical == "/" {
+                    format!("/{name}")
+                } else {
+                    format!("{logical}/{name}")
+                };
+                if prune(&path) {
+                    continue;
+                }
+                let Ok(meta) = fs::symlink_metadata(entry.path()) else {
+                    continue;
+                };
+                summary.visited += 1;
+                let kind = FileKind::of(meta.file_type());
+                visit(&WalkEntry {
+                    path: path.clone(),
+                    kind,
+                    mode: meta.mode() & 0o7777,
+                    uid: meta.uid(),
+                    gid: meta.gid(),
+                    size: meta.len(),
+                    mtime: meta.mtime(),
+                });
+                if kind == FileKind::Dir && depth < limits.max_depth {
+                    subdirs.push((entry.path(), path, depth + 1));
+                }
+            }
+            stack.extend(subdirs.into_iter().rev());
+        }
+        summary
+    }
 }
 
 /// Shell-style match of `*` (any run) and `?` (one character).

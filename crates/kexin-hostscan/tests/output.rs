@@ -2,16 +2,15 @@
 //! specifications that consumers rely on; the SARIF log of the weak fixture
 //! is a reviewed snapshot.
 
-use std::path::Path;
+mod common;
 
-use kexin_hostscan::Root;
-use kexin_hostscan::checks::{Profile, scan};
 use kexin_hostscan::output::{to_ocsf, to_sarif};
 use serde_json::Value;
 
+/// The weak tree at the fixtures' fixed time, so the snapshot does not age.
 fn weak_scan() -> kexin_hostscan::checks::Scan {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/weak");
-    scan(&Root::offline(root).unwrap(), Profile::Enhanced)
+    let dir = common::fixture("weak", common::WEAK_MODES);
+    common::scan_offline(dir.path(), &common::vulndb())
 }
 
 fn title(id: &str) -> Option<String> {

@@ -10,11 +10,14 @@ use kexin_hostscan::parse::accounts::Accounts;
 use kexin_hostscan::parse::apache::ApacheConfig;
 use kexin_hostscan::parse::auditd::AuditRules;
 use kexin_hostscan::parse::login_defs::LoginDefs;
+use kexin_hostscan::parse::logins::{parse_auth_log, parse_wtmp};
 use kexin_hostscan::parse::nginx::NginxConfig;
 use kexin_hostscan::parse::pam::{PamConfig, PamType};
+use kexin_hostscan::parse::procnet::{parse_table, socket_inode};
 use kexin_hostscan::parse::sshd::{MatchContext, SshdConfig};
 use kexin_hostscan::parse::sudoers::Sudoers;
 use kexin_hostscan::parse::sysctl::SysctlConfig;
+use kexin_hostscan::parse::x509::{parse_der, parse_pem};
 use kexin_hostscan::{FileText, MemRoot, Root};
 use proptest::prelude::*;
 
@@ -106,6 +109,21 @@ fn all_parsers(data: &[u8]) {
         }
         let _ = c.global("ServerTokens");
     }
+    let text = FileText::from_bytes("/proc/net/tcp", data);
+    for udp in [false, true] {
+        for sock in parse_table(&text, udp).0 {
+            let _ = sock.is_loopback();
+        }
+    }
+    let _ = socket_inode(&text.text);
+    let _ = parse_wtmp("/var/log/wtmp", data);
+    let _ = parse_auth_log(&text, 1_795_521_600);
+    let _ = parse_der(data);
+    let _ = parse_pem(&text.text);
+    let _ = parse_pem(&format!(
+        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+        text.text
+    ));
 }
 
 /// A realistic mixed sample: lines from every format, includes pointing at

@@ -7,7 +7,7 @@ use anyhow::Context;
 use clap::{Subcommand, ValueEnum};
 use kexin_core::CheckStatus;
 use kexin_hostscan::Root;
-use kexin_hostscan::checks::{Profile, Scan, scan};
+use kexin_hostscan::checks::{Baseline, Profile, Scan, ScanOptions, scan_with};
 
 use crate::cli::Format;
 use crate::output::table;
@@ -27,6 +27,9 @@ pub enum ScanCmd {
         /// Advisory database for the patch checks [default: <data>/vulndb.json.gz when it exists].
         #[arg(long)]
         vulndb: Option<PathBuf>,
+        /// A previous `scan host --format json` output to compare with (freshness and drift checks) [default: the root's /var/lib/kexin/last-scan.json when it exists].
+        #[arg(long)]
+        baseline: Option<PathBuf>,
     },
 }
 
@@ -122,6 +125,7 @@ pub fn scan_root(
     target: &Root,
     profile: ProfileArg,
     vulndb: Option<&Path>,
+    baseline: Option<&Path>,
     data: &Path,
 ) -> anyhow::Result<Scan> {
     let db_path = vulndb
@@ -138,11 +142,12 @@ pub fn scan_root(
         ProfileArg::Basic => Profile::Basic,
         ProfileArg::Enhanced => Profile::Enhanced,
     };
-    let mut result = scan(target, profile);
-    result
-        .results
-        .extend(kexin_hostscan::patch::patch_checks(target, db.as_ref()));
-    Ok(result)
+    let options = ScanOptions {
+        vulndb: db.as_ref(),
+        baseline: baseline.map(Baseline::load).transpose()?,
+        ..ScanOptions::new(profile)
+    };
+    Ok(scan_with(target, &options))
 }
 
 pub fn run(
@@ -160,9 +165,10 @@ pub fn run(
         profile,
         output,
         vulndb,
+        baseline,
     } = cmd;
     let target = open_root(root.as_deref())?;
-    let result = scan_root(&target, *profile, vulndb.as_deref(), data)?;
+    let result = scan_root(&target, *profile, vulndb.as_deref(), baseline.as_deref(), data)?;
     let catalog = kexin_catalog::Catalog::embedded();
     let title = |id: &str| catalog.check(id).map(|c| c.title.en.clone());
     let text = match format_arg {

@@ -472,6 +472,19 @@ fn scan_host_exit_codes_tell_pass_from_findings() {
             .unwrap()
             .iter()
             .filter(|r| !r["id"].as_str().unwrap().starts_with("host.patch."))
+            // Live-only, checks of set-id and world-writable modes, which
+            // git does not keep, and the 30-day login window, which moves
+            // with the clock (kexin-hostscan's tests set modes and time).
+            .filter(|r| {
+                ![
+                    "host.service.listening-sockets",
+                    "host.account.direct-root-logins",
+                    "host.access.world-writable",
+                    "host.access.suid-inventory",
+                    "host.audit.rules-privileged",
+                ]
+                .contains(&r["id"].as_str().unwrap())
+            })
             .all(|r| r["status"] == "fail"),
         "{scan}"
     );

@@ -12,7 +12,9 @@
 //!   of files read ([`MAX_INCLUDE_FILES`]) so include cycles and fan-out end.
 //!
 //! Modules: [`sshd`], [`pam`], [`login_defs`], [`accounts`], [`sudoers`],
-//! [`sysctl`], [`auditd`], [`nginx`], [`apache`].
+//! [`sysctl`], [`auditd`], [`nginx`], [`apache`], [`procnet`] (listening
+//! sockets), [`logins`] (wtmp and the authentication log), [`x509`]
+//! (certificates).
 
 use std::collections::BTreeMap;
 
@@ -22,11 +24,50 @@ pub mod accounts;
 pub mod apache;
 pub mod auditd;
 pub mod login_defs;
+pub mod logins;
 pub mod nginx;
 pub mod pam;
+pub mod procnet;
 pub mod sshd;
 pub mod sudoers;
 pub mod sysctl;
+pub mod x509;
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+/// `days_from_civil`); for dates in logs, certificates and registers.
+pub(crate) fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
+}
+
+/// Standard base64 (PEM bodies, OpenSSH key blobs); line breaks and blanks
+/// are skipped, decoding stops at `=`. `None` on any other character.
+pub(crate) fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let (mut acc, mut n) = (0u32, 0u32);
+    for c in text.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            b'=' => break,
+            b'\r' | b'\n' | b' ' | b'\t' => continue,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        n += 6;
+        if n >= 8 {
+            n -= 8;
+            out.push((acc >> n) as u8);
+        }
+    }
+    Some(out)
+}
 
 /// Include nesting limit shared by the parsers (OpenSSH uses 16 too).
 pub const MAX_INCLUDE_DEPTH: usize = 16;

@@ -7,7 +7,7 @@
 //! reason, and the scan goes on. Evidence names the file and line (or the
 //! live value) that decided the result.
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 use std::time::Instant;
 
 use kexin_core::{CheckStatus, Level, Severity};
@@ -16,6 +16,7 @@ use serde::Serialize;
 use crate::parse::accounts::{Accounts, PasswordState};
 use crate::parse::apache::ApacheConfig;
 use crate::parse::auditd::AuditRules;
+use crate::parse::base64_decode;
 use crate::parse::login_defs::LoginDefs;
 use crate::parse::nginx::NginxConfig;
 use crate::parse::pam::{PamConfig, PamType};
@@ -23,6 +24,17 @@ use crate::parse::sshd::{Effective, SshdConfig};
 use crate::parse::sudoers::Sudoers;
 use crate::parse::sysctl::{SysctlConfig, live_value};
 use crate::root::{ReadError, Root};
+
+mod baseline;
+mod identity;
+mod keys;
+mod logs;
+mod network;
+mod ops;
+mod tls;
+mod walk;
+
+pub use baseline::{Baseline, BaselineError, HOST_ROLE_PATH, LAST_SCAN_PATH, WAIVERS_PATH};
 
 /// What a check saw, with where it saw it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -34,7 +46,8 @@ pub struct Evidence {
 }
 
 impl Evidence {
-    fn at(file: &str, line: usize, detail: impl Into<String>) -> Evidence {
+    /// Evidence at a 1-based line of a file (0: the file as a whole).
+    pub fn at(file: &str, line: usize, detail: impl Into<String>) -> Evidence {
         Evidence {
             file: file.to_string(),
             line: (line > 0).then_some(line),
@@ -42,7 +55,8 @@ impl Evidence {
         }
     }
 
-    fn file(file: &str, detail: impl Into<String>) -> Evidence {
+    /// Evidence about a file as a whole (no line).
+    pub fn file(file: &str, detail: impl Into<String>) -> Evidence {
         Evidence {
             file: file.to_string(),
             line: None,
@@ -121,9 +135,47 @@ fn not_applicable(why: impl Into<String>) -> Outcome {
     }
 }
 
+/// What a scan needs besides the root.
+pub struct ScanOptions<'a> {
+    pub profile: Profile,
+    /// Unix seconds the scan counts as "now" (ages of logs, certificates,
+    /// waivers and the previous scan are measured from it).
+    pub now: i64,
+    /// The previous scan to compare with; `None`: the root's
+    /// [`LAST_SCAN_PATH`] if it holds one.
+    pub baseline: Option<Baseline>,
+    /// Advisories for `host.patch.known-vulnerabilities`.
+    pub vulndb: Option<&'a kexin_vulndb::VulnDb>,
+}
+
+impl ScanOptions<'_> {
+    /// `profile`, the current time, no baseline file and no advisory database.
+    pub fn new(profile: Profile) -> ScanOptions<'static> {
+        ScanOptions {
+            profile,
+            now: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64),
+            baseline: None,
+            vulndb: None,
+        }
+    }
+}
+
 /// The target and its configuration, each parsed at most once per scan.
 pub struct Host<'r> {
     pub root: &'r Root,
+    now: i64,
+    vulndb: Option<&'r kexin_vulndb::VulnDb>,
+    given_baseline: Option<&'r Baseline>,
+    baseline: OnceCell<Result<Option<Baseline>, BaselineError>>,
+    host_role: OnceCell<Result<Option<baseline::HostRole>, BaselineError>>,
+    waivers: OnceCell<Result<Option<baseline::Waivers>, BaselineError>>,
+    patch: OnceCell<Vec<CheckResult>>,
+    sockets: OnceCell<Result<Vec<network::Listener>, ReadError>>,
+    walk: OnceCell<walk::Walk>,
+    /// Results of the checks run so far (drift compares them with the baseline).
+    results: RefCell<Vec<(&'static str, CheckStatus)>>,
     sshd: OnceCell<Result<SshdConfig, ReadError>>,
     accounts: OnceCell<Accounts>,
     login_defs: OnceCell<Result<LoginDefs, ReadError>>,
@@ -135,9 +187,24 @@ pub struct Host<'r> {
 }
 
 impl<'r> Host<'r> {
-    pub fn new(root: &'r Root) -> Host<'r> {
+    fn new(
+        root: &'r Root,
+        now: i64,
+        vulndb: Option<&'r kexin_vulndb::VulnDb>,
+        given_baseline: Option<&'r Baseline>,
+    ) -> Host<'r> {
         Host {
             root,
+            now,
+            vulndb,
+            given_baseline,
+            baseline: OnceCell::new(),
+            host_role: OnceCell::new(),
+            waivers: OnceCell::new(),
+            patch: OnceCell::new(),
+            sockets: OnceCell::new(),
+            walk: OnceCell::new(),
+            results: RefCell::new(Vec::new()),
             sshd: OnceCell::new(),
             accounts: OnceCell::new(),
             login_defs: OnceCell::new(),
@@ -332,11 +399,26 @@ fn ssh_key_only(h: &Host) -> Outcome {
                 .yes_no("kbdinteractiveauthentication")
                 .or_else(|| e.yes_no("challengeresponseauthentication"))
                 .unwrap_or(true);
-            let ev = vec![
+            // AuthenticationMethods that demand a key in every alternative
+            // make the other methods a second factor, not a way in.
+            let key_always = e.get("authenticationmethods").is_some_and(|s| {
+                !s.args.is_empty()
+                    && s.args
+                        .iter()
+                        .all(|alt| alt.split(',').any(|m| m == "publickey"))
+            });
+            let mut ev = vec![
                 setting_evidence(e, "PasswordAuthentication", "yes"),
                 setting_evidence(e, "KbdInteractiveAuthentication", "yes"),
             ];
-            if !password && !kbd { Ok(ev) } else { Err(ev) }
+            if key_always {
+                ev.push(setting_evidence(e, "AuthenticationMethods", "any"));
+            }
+            if key_always || (!password && !kbd) {
+                Ok(ev)
+            } else {
+                Err(ev)
+            }
         },
         "SSH accepts keys only",
         "SSH still accepts passwords or keyboard-interactive authentication",
@@ -2050,29 +2132,23 @@ struct PublicKey {
     /// Modulus size for RSA, curve size for ECDSA, 256 for Ed25519.
     bits: u32,
     comment: String,
+    /// OpenSSH's `SHA256:…` fingerprint of the key blob.
+    fingerprint: String,
 }
 
-fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let (mut acc, mut n) = (0u32, 0u32);
-    for c in text.bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            b'=' => break,
-            _ => return None,
-        };
-        acc = (acc << 6) | u32::from(v);
-        n += 6;
-        if n >= 8 {
-            n -= 8;
-            out.push((acc >> n) as u8);
+fn base64_encode_unpadded(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, b)| acc | u32::from(*b) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
         }
     }
-    Some(out)
+    out
 }
 
 /// Reads one SSH wire-format string from `blob` at `at`.
@@ -2124,6 +2200,10 @@ fn parse_public_key(line: &str) -> Option<PublicKey> {
         kind,
         bits,
         comment: words[at + 2..].join(" "),
+        fingerprint: format!(
+            "SHA256:{}",
+            base64_encode_unpadded(&<sha2::Sha256 as sha2::Digest>::digest(&blob))
+        ),
     })
 }
 
@@ -2582,6 +2662,36 @@ fn mac_enforcing(h: &Host) -> Outcome {
             vec![Evidence::file("/etc/apparmor.d", "no AppArmor profiles")],
         )
     }
+}
+
+// ---- patch management --------------------------------------------------
+
+impl Host<'_> {
+    fn patch_result(&self, id: &str) -> Outcome {
+        let results = self
+            .patch
+            .get_or_init(|| crate::patch::patch_checks(self.root, self.vulndb));
+        match results.iter().find(|r| r.id == id) {
+            Some(r) => Outcome {
+                status: r.status,
+                message: r.message.clone(),
+                evidence: r.evidence.clone(),
+            },
+            None => not_applicable("not decided by the patch checks"),
+        }
+    }
+}
+
+fn patch_known_vulnerabilities(h: &Host) -> Outcome {
+    h.patch_result("host.patch.known-vulnerabilities")
+}
+
+fn patch_pending_security_updates(h: &Host) -> Outcome {
+    h.patch_result("host.patch.pending-security-updates")
+}
+
+fn patch_end_of_support(h: &Host) -> Outcome {
+    h.patch_result("host.patch.end-of-support")
 }
 
 // ---- eighth batch: data stores, inactive accounts -------------------------
@@ -3183,10 +3293,263 @@ pub const CHECKS: &[Check] = &[
         remediation: "Set the listed keys in /etc/sysctl.d/60-kexin-hardening.conf and run sysctl --system.",
         run: kernel_hardening,
     },
+    // ---- patch management (kexin-vulndb's matching, see patch.rs) --------
+    Check {
+        id: "host.patch.known-vulnerabilities",
+        severity: Severity::High,
+        level: Level::Basic,
+        rationale: "Installed package versions with published, fixed vulnerabilities are the most common way in.",
+        remediation: "apt-get update && apt-get upgrade (or install the fixed versions listed); keep the advisory database current with kexin vulndb import.",
+        run: patch_known_vulnerabilities,
+    },
+    Check {
+        id: "host.patch.pending-security-updates",
+        severity: Severity::High,
+        level: Level::Basic,
+        rationale: "A security update that is available but not installed leaves a known hole open.",
+        remediation: "apt-get upgrade the listed packages (unattended-upgrades does this daily).",
+        run: patch_pending_security_updates,
+    },
+    Check {
+        id: "host.patch.end-of-support",
+        severity: Severity::Medium,
+        level: Level::Basic,
+        rationale: "Packages past security support get no fixes for new vulnerabilities.",
+        remediation: "Replace or remove the listed packages, or move to a release that supports them.",
+        run: patch_end_of_support,
+    },
+    // ---- key policy, transmission, logs, services, web (basic) -----------
+    Check {
+        id: "host.ssh.authorized-keys-inventory",
+        severity: Severity::Medium,
+        level: Level::Basic,
+        rationale: "An anonymous or shared key cannot be attributed or revoked for one person; keys on locked accounts keep them open.",
+        remediation: "Give every key a comment naming its holder, issue one key per person and account, and remove keys of locked or expired accounts.",
+        run: keys::authorized_keys_inventory,
+    },
+    Check {
+        id: "host.ssh.user-private-key-protection",
+        severity: Severity::High,
+        level: Level::Basic,
+        rationale: "A private key readable by others, or without a passphrase, is a credential anyone with file access can use.",
+        remediation: "chmod 600 the key and add a passphrase: ssh-keygen -p -f <key>; better, keep keys off servers (agent forwarding or a bastion).",
+        run: keys::user_private_key_protection,
+    },
+    Check {
+        id: "host.crypto.tls-ciphers",
+        severity: Severity::High,
+        level: Level::Basic,
+        rationale: "Static RSA key exchange has no forward secrecy; CBC, RC4, 3DES, export and anonymous suites have practical attacks.",
+        remediation: "nginx: ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305; Apache: the same in SSLCipherSuite.",
+        run: tls::tls_ciphers,
+    },
+    Check {
+        id: "host.crypto.plaintext-services",
+        severity: Severity::High,
+        level: Level::Basic,
+        rationale: "telnet, r-services, TFTP and FTP without TLS send passwords and data in clear text.",
+        remediation: "Disable and purge them (systemctl disable --now telnet.socket; apt-get purge …); use SSH/SFTP, or ssl_enable=YES for vsftpd.",
+        run: network::plaintext_services,
+    },
+    Check {
+        id: "host.log.service-running",
+        severity: Severity::High,
+        level: Level::Basic,
+        rationale: "Without a running log service nothing that happens is recorded.",
+        remediation: "systemctl enable --now rsyslog (or set Storage=persistent for journald) and check that /var/log/syslog is written.",
+        run: logs::service_running,
+    },
+    Check {
+        id: "host.log.file-permissions",
+        severity: Severity::Medium,
+        level: Level::Basic,
+        rationale: "Logs hold user names, addresses and sometimes secrets; writable logs can be falsified.",
+        remediation: "chmod 640 /var/log/* (0664 only for wtmp/lastlog, 0660 for btmp); $FileCreateMode 0640 in rsyslog.conf.",
+        run: logs::file_permissions,
+    },
+    Check {
+        id: "host.log.rotation-retention",
+        severity: Severity::Medium,
+        level: Level::Basic,
+        rationale: "Investigations look back months; China's Cybersecurity Law requires network logs to be kept at least six months.",
+        remediation: "In /etc/logrotate.d/rsyslog: weekly and rotate 26 (or daily and rotate 180); MaxRetentionSec unset or ≥ 180d in journald.conf.",
+        run: logs::rotation_retention,
+    },
+    Check {
+        id: "host.audit.rules-privileged",
+        severity: Severity::Medium,
+        level: Level::Basic,
+        rationale: "Every run of a setuid or setgid program is a privilege change that must be attributable.",
+        remediation: "For each program: -a always,exit -F path=<program> -F perm=x -F auid>=1000 -F auid!=unset -k privileged.",
+        run: walk::audit_rules_privileged,
+    },
+    Check {
+        id: "host.patch.running-kernel",
+        severity: Severity::High,
+        level: Level::Basic,
+        rationale: "An installed kernel or library fix protects nothing until the kernel is rebooted into and the services restarted.",
+        remediation: "Reboot into the newest kernel (or apply a live patch) and restart the services that still map deleted libraries (needrestart).",
+        run: ops::running_kernel,
+    },
+    Check {
+        id: "host.service.listening-sockets",
+        severity: Severity::High,
+        level: Level::Basic,
+        rationale: "Every listening port is attack surface; an unregistered one is either unnecessary or unknown to its owners.",
+        remediation: "Stop the service or bind it to 127.0.0.1, or register the port under listeners in /etc/kexin/host-role.yaml.",
+        run: network::listening_sockets,
+    },
+    Check {
+        id: "host.service.unneeded-services",
+        severity: Severity::Medium,
+        level: Level::Basic,
+        rationale: "Printing, discovery, RPC, SNMP, desktop, DHCP and DNS services are rarely needed on a cloud server and widen the attack surface.",
+        remediation: "systemctl disable --now the unit, or register it under services in /etc/kexin/host-role.yaml.",
+        run: network::unneeded_services,
+    },
+    Check {
+        id: "host.web.tls-enabled",
+        severity: Severity::High,
+        level: Level::Basic,
+        rationale: "Plain HTTP exposes sessions and content; an expiring, weak or chainless certificate breaks or weakens HTTPS.",
+        remediation: "Serve every site over HTTPS with a full chain (fullchain.pem), RSA ≥ 2048 or ECDSA ≥ 256, renewed 30 days before expiry; make port 80 only return 301 https://$host$request_uri.",
+        run: tls::web_tls_enabled,
+    },
+    // ---- enhanced: access control, identity, data, audit, operation -------
+    Check {
+        id: "host.access.world-writable",
+        severity: Severity::Medium,
+        level: Level::Enhanced,
+        rationale: "A world-writable file or non-sticky directory lets any local user plant code or delete others' files; unowned files get adopted by the next account with that id.",
+        remediation: "chmod o-w the files, chmod +t the directories, chown unowned files to a real account (find / -xdev -nouser).",
+        run: walk::world_writable,
+    },
+    Check {
+        id: "host.access.suid-inventory",
+        severity: Severity::High,
+        level: Level::Enhanced,
+        rationale: "A setuid program that no package installed, or that was modified, is a classic root backdoor.",
+        remediation: "Remove unknown set-id programs (chmod ug-s), reinstall modified ones (apt-get install --reinstall <package>), never keep them in /home or /tmp.",
+        run: walk::suid_inventory,
+    },
+    Check {
+        id: "host.access.east-west-filtering",
+        severity: Severity::High,
+        level: Level::Enhanced,
+        rationale: "A compromised neighbour in the same subnet reaches every port a host firewall does not filter.",
+        remediation: "Default-drop input and admit only the registered peers (peers in /etc/kexin/host-role.yaml) on specific ports: ip saddr 10.0.0.10 tcp dport 5432 accept.",
+        run: network::east_west_filtering,
+    },
+    Check {
+        id: "host.mfa.pam-module",
+        severity: Severity::High,
+        level: Level::Enhanced,
+        rationale: "A stolen key or password alone must not be enough to log in or to become root.",
+        remediation: "AuthenticationMethods publickey,keyboard-interactive in sshd_config and 'auth required pam_google_authenticator.so' (or pam_u2f/pam_oath/pam_duo) in /etc/pam.d/sshd and /etc/pam.d/sudo.",
+        run: identity::mfa_pam_module,
+    },
+    Check {
+        id: "host.account.direct-root-logins",
+        severity: Severity::Medium,
+        level: Level::Enhanced,
+        rationale: "Direct logins to root or shared accounts cannot be attributed to a person.",
+        remediation: "Log in with personal accounts and use sudo; set PermitRootLogin no and lock shared accounts' direct logins.",
+        run: identity::direct_root_logins,
+    },
+    Check {
+        id: "host.account.central-auth",
+        severity: Severity::Medium,
+        level: Level::Enhanced,
+        rationale: "Local accounts on each host outlive their owners; a directory revokes access everywhere at once.",
+        remediation: "Join the directory (sssd with LDAP/AD, 'passwd: files sss' in nsswitch.conf), remove local login accounts or register them under break_glass.",
+        run: identity::central_auth,
+    },
+    Check {
+        id: "host.data.disk-encryption",
+        severity: Severity::Medium,
+        level: Level::Enhanced,
+        rationale: "Snapshots, decommissioned disks and stolen volumes expose unencrypted data.",
+        remediation: "Put data filesystems and swap on LUKS (cryptsetup luksFormat, /etc/crypttab), or use the platform's encrypted volumes.",
+        run: ops::disk_encryption,
+    },
+    Check {
+        id: "host.data.backup-jobs",
+        severity: Severity::Medium,
+        level: Level::Enhanced,
+        rationale: "Data that is not backed up off the disk is lost with the disk, or encrypted with it by ransomware.",
+        remediation: "Schedule a daily restic/borg/rsync job to another host or volume and end it with && touch /var/lib/backup/<job>.ok so its success can be checked.",
+        run: ops::backup_jobs,
+    },
+    Check {
+        id: "host.data.exposed-secrets",
+        severity: Severity::High,
+        level: Level::Enhanced,
+        rationale: "Credential files readable by others and passwords in shell histories are the first thing an intruder collects.",
+        remediation: "chmod 600 credential files; remove the secrets from histories and rotate them; pass passwords through files or environment, not the command line.",
+        run: walk::exposed_secrets,
+    },
+    Check {
+        id: "host.audit.remote-forwarding",
+        severity: Severity::High,
+        level: Level::Enhanced,
+        rationale: "Logs kept only on the host are erased by whoever takes it over.",
+        remediation: "rsyslog: action(type=\"omfwd\" target=… protocol=\"tcp\" StreamDriver=\"gtls\" StreamDriverMode=\"1\"); auditd: active = yes in plugins.d/au-remote.conf with transport = KRB5, or the syslog plugin.",
+        run: logs::remote_forwarding,
+    },
+    Check {
+        id: "host.ops.file-integrity",
+        severity: Severity::Medium,
+        level: Level::Enhanced,
+        rationale: "Changed system binaries and configuration are how intrusions persist; only a baseline comparison finds them.",
+        remediation: "apt-get install aide; aideinit; keep the daily check (/etc/cron.daily/aide or dailyaidecheck.timer) enabled.",
+        run: ops::file_integrity,
+    },
+    Check {
+        id: "host.ops.malware-protection",
+        severity: Severity::Medium,
+        level: Level::Enhanced,
+        rationale: "Web shells, miners and known malware are caught by signatures only if the scanner runs and is current.",
+        remediation: "Enable an EDR agent, or clamav-daemon (or a scheduled clamscan) with clamav-freshclam updating signatures.",
+        run: ops::malware_protection,
+    },
+    // ---- security policy management: registers and the previous scan ------
+    Check {
+        id: "host.baseline.scan-freshness",
+        severity: Severity::Medium,
+        level: Level::Enhanced,
+        rationale: "A baseline is only evidence while it is recent and complete.",
+        remediation: "Run kexin scan host --profile enhanced at least weekly and keep its JSON (--output /var/lib/kexin/last-scan.json).",
+        run: baseline::scan_freshness,
+    },
+    Check {
+        id: "host.baseline.waiver-expiry",
+        severity: Severity::Medium,
+        level: Level::Enhanced,
+        rationale: "Waivers without an owner, a reason, a compensating control and an end become permanent holes.",
+        remediation: "Complete every entry of /etc/kexin/waivers.yaml and renew or remove expired ones (at most 12 months from approval).",
+        run: baseline::waiver_expiry,
+    },
+    Check {
+        id: "host.baseline.config-managed",
+        severity: Severity::Medium,
+        level: Level::Enhanced,
+        rationale: "Hand-edited security configuration drifts from the approved template without anyone deciding it.",
+        remediation: "Deploy the files from configuration management and register their sha256 under templates in /etc/kexin/host-role.yaml.",
+        run: baseline::config_managed,
+    },
+    // Last: compares every result above with the baseline.
+    Check {
+        id: "host.baseline.drift",
+        severity: Severity::High,
+        level: Level::Enhanced,
+        rationale: "A check that passed and now fails is a change nobody may have approved.",
+        remediation: "Fix the regression, or link it to a change or remediation ticket in /etc/kexin/waivers.yaml.",
+        run: baseline::drift,
+    },
 ];
 
 /// How much to check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Profile {
     /// The basic items of the cloud-host standard.
@@ -3200,6 +3563,9 @@ pub enum Profile {
 pub struct Scan {
     pub profile: Profile,
     pub live: bool,
+    /// When the scan ran, Unix seconds (the next scan's freshness and drift
+    /// checks read it back).
+    pub started_at: i64,
     pub results: Vec<CheckResult>,
     pub duration_ms: u128,
 }
@@ -3210,15 +3576,22 @@ impl Scan {
     }
 }
 
-/// Runs every check of `profile` against `root`.
+/// Runs every check of `profile` against `root` at the current time, with
+/// the root's own previous scan (if any) and no advisory database.
 pub fn scan(root: &Root, profile: Profile) -> Scan {
+    scan_with(root, &ScanOptions::new(profile))
+}
+
+/// Runs every check of `options.profile` against `root`.
+pub fn scan_with(root: &Root, options: &ScanOptions) -> Scan {
     let start = Instant::now();
-    let host = Host::new(root);
+    let host = Host::new(root, options.now, options.vulndb, options.baseline.as_ref());
     let results = CHECKS
         .iter()
-        .filter(|c| profile == Profile::Enhanced || c.level == Level::Basic)
+        .filter(|c| options.profile == Profile::Enhanced || c.level == Level::Basic)
         .map(|c| {
             let o = (c.run)(&host);
+            host.results.borrow_mut().push((c.id, o.status));
             CheckResult {
                 id: c.id,
                 status: o.status,
@@ -3229,8 +3602,9 @@ pub fn scan(root: &Root, profile: Profile) -> Scan {
         })
         .collect();
     Scan {
-        profile,
+        profile: options.profile,
         live: root.is_live(),
+        started_at: options.now,
         results,
         duration_ms: start.elapsed().as_millis(),
     }
@@ -3254,6 +3628,10 @@ mod tests {
             (ed.kind.as_str(), ed.bits),
             ("ssh-ed25519", 256),
             "options before the key are skipped"
+        );
+        assert_eq!(
+            ed.fingerprint, "SHA256:7hM7VVImrOfsUmVHcZ3W4nn4xuvJms8ZmBbi66tqcdI",
+            "as ssh-keygen -lf prints it"
         );
         assert!(parse_public_key("ssh-rsa AAAA!!!! broken").is_none());
         assert!(
