@@ -245,3 +245,75 @@ fn sigmahq_regression_data() {
     );
     insta::assert_snapshot!("regression_not_run", summary);
 }
+
+/// A Windows event as flat JSON: `Event.System` keys and `Event.EventData`
+/// fields at the top level (how NDJSON exporters write Sysmon events).
+fn flatten(event: &serde_json::Value) -> serde_json::Value {
+    let mut flat = serde_json::Map::new();
+    let system = &event["Event"]["System"];
+    for key in ["EventID", "Channel", "Computer"] {
+        if let Some(v) = system.get(key).filter(|v| !v.is_null()) {
+            flat.insert(key.to_string(), v.clone());
+        }
+    }
+    if let Some(name) = system["Provider"]["#attributes"].get("Name") {
+        flat.insert("Provider_Name".to_string(), name.clone());
+    }
+    if let Some(data) = event["Event"]["EventData"].as_object() {
+        for (k, v) in data {
+            flat.insert(k.clone(), v.clone());
+        }
+    }
+    serde_json::Value::Object(flat)
+}
+
+#[test]
+fn flat_windows_events_route_and_match_like_evtx_json() {
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join(DATA);
+    let report = kexin_sigma::load_dir(&base.join("rules")).expect("read rules");
+    let engine = |pipeline: Pipeline| {
+        let mut b = Engine::builder(EngineConfig {
+            pipelines: vec![pipeline],
+            ..Default::default()
+        });
+        b.add_load_report(&report);
+        b.build()
+    };
+    let (evtx, flat) = (
+        engine(Pipeline::windows_evtx_json()),
+        engine(Pipeline::windows_flat_json()),
+    );
+    let mut files = Vec::new();
+    info_files(&base.join("regression_data"), &mut files);
+    let mut scratch = Scratch::new();
+    let mut compared = 0;
+    for info in files {
+        for entry in std::fs::read_dir(info.parent().unwrap()).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "json") {
+                continue;
+            }
+            for event in events(&path).unwrap() {
+                if event["Event"]["EventData"].is_null() {
+                    continue; // UserData events have no flat spelling
+                }
+                let flat_event = flatten(&event);
+                assert_eq!(
+                    evtx.derive_logsource(&event).map(|l| l.to_owned()),
+                    flat.derive_logsource(&flat_event).map(|l| l.to_owned()),
+                    "{}",
+                    path.display()
+                );
+                let (mut a, mut b) = (Vec::new(), Vec::new());
+                evtx.evaluate_json(&event, &mut scratch, &mut a);
+                flat.evaluate_json(&flat_event, &mut scratch, &mut b);
+                let ids = |v: &[kexin_detect::Match]| -> Vec<Option<String>> {
+                    v.iter().map(|m| m.rule_id.clone()).collect()
+                };
+                assert_eq!(ids(&a), ids(&b), "{}", path.display());
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared > 150, "only {compared} events compared");
+}

@@ -482,7 +482,13 @@ impl Agent<'_> {
             ..CycleReport::default()
         };
         let started = Timestamp::now();
-        let scan = scan_root(target, self.args.profile, self.args.vulndb.as_deref(), None, data)?;
+        let scan = scan_root(
+            target,
+            self.args.profile,
+            self.args.vulndb.as_deref(),
+            None,
+            data,
+        )?;
         let file = self.spool.file_name(started);
         let entry = SpoolEntry {
             scanned_at: started.to_string(),

@@ -168,7 +168,13 @@ pub fn run(
         baseline,
     } = cmd;
     let target = open_root(root.as_deref())?;
-    let result = scan_root(&target, *profile, vulndb.as_deref(), baseline.as_deref(), data)?;
+    let result = scan_root(
+        &target,
+        *profile,
+        vulndb.as_deref(),
+        baseline.as_deref(),
+        data,
+    )?;
     let catalog = kexin_catalog::Catalog::embedded();
     let title = |id: &str| catalog.check(id).map(|c| c.title.en.clone());
     let text = match format_arg {
