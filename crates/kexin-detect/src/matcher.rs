@@ -152,6 +152,11 @@ struct Segment {
     /// exact for byte-foldable text, and whole characters keep `at + len`
     /// on a character boundary).
     literal: Option<Box<[u8]>>,
+    /// A character of the segment is not ASCII, so no ASCII text matches it
+    /// (folding an ASCII character gives an ASCII character). Homoglyph
+    /// rules search every command line for one Cyrillic letter: most
+    /// command lines are ASCII and are answered without a scan.
+    non_ascii: bool,
 }
 
 impl Segment {
@@ -166,10 +171,14 @@ impl Segment {
         let literal = literal.filter(|l| !l.is_empty() && byte_foldable(l));
         let finder = literal.as_ref().map(|l| contains_automaton([l], cased));
         let literal = literal.map(|l| l.into_bytes().into_boxed_slice());
+        let non_ascii = toks
+            .iter()
+            .any(|t| matches!(t, GlobTok::Char(c) if !c.is_ascii()));
         Segment {
             toks,
             finder,
             literal,
+            non_ascii,
         }
     }
 
@@ -198,6 +207,9 @@ impl Segment {
 
     /// Leftmost match at or after byte offset `from`: (start, end).
     fn find(&self, hay: &str, from: usize, cased: bool) -> Option<(usize, usize)> {
+        if self.non_ascii && hay.is_ascii() {
+            return None;
+        }
         if let Some(ac) = &self.finder {
             let m = ac.find(aho_corasick::Input::new(hay).span(from..hay.len()))?;
             return Some((m.start(), m.end()));
