@@ -517,6 +517,19 @@ mod tests {
     }
 
     #[test]
+    fn homoglyphs_are_found_in_any_case_and_never_in_ascii_text() {
+        // Cyrillic small komi we (U+051D) inside a command line.
+        let p = [Piece::Any, lit("\u{51d}"), Piece::Any];
+        assert!(m(&p, false, "po\u{51d}ershell -enc"));
+        assert!(m(&p, false, "po\u{51c}ershell -enc"), "upper case folds");
+        assert!(!m(&p, false, "powershell -enc"));
+        assert!(!m(&p, true, "po\u{51c}ershell"), "cased: exact only");
+        let anchored = [lit("c:\\"), Piece::Any, lit("\u{51d}.exe")];
+        assert!(m(&anchored, false, "C:\\tmp\\\u{51c}.EXE"));
+        assert!(!m(&anchored, false, "C:\\tmp\\w.exe"));
+    }
+
+    #[test]
     fn fast_paths_and_case() {
         assert!(m(&[lit("cmd.exe")], false, "CMD.EXE"));
         assert!(!m(&[lit("cmd.exe")], true, "CMD.EXE"));
