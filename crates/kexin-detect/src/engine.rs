@@ -483,13 +483,16 @@ impl Engine {
 
     /// Event time of a JSON event, from the first pipeline's `timestamp_field`.
     pub fn timestamp<E: EventFields + ?Sized>(&self, event: &E) -> Option<OffsetDateTime> {
-        let field = self
-            .config
+        // Each pipeline names the timestamp of its own event shape; the
+        // first that the event has and that parses wins.
+        self.config
             .pipelines
             .iter()
-            .find_map(|p| p.timestamp_field.as_deref())?;
-        let text = crate::event::first_text(event, field)?;
-        OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339).ok()
+            .filter_map(|p| p.timestamp_field.as_deref())
+            .find_map(|field| {
+                let text = crate::event::first_text(event, field)?;
+                OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339).ok()
+            })
     }
 
     /// Evaluate a JSON event: logsource from the pipelines, then every rule of

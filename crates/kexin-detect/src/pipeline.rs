@@ -34,6 +34,8 @@ use std::collections::BTreeMap;
 /// Built-in pipeline for Windows events converted from EVTX to JSON
 /// (`Event.System.*`, `Event.EventData.*`), as in SigmaHQ's regression data.
 pub const WINDOWS_EVTX_JSON: &str = include_str!("../pipelines/windows_evtx_json.yml");
+/// The built-in CloudTrail JSON pipeline's YAML.
+pub const AWS_CLOUDTRAIL_JSON: &str = include_str!("../pipelines/aws_cloudtrail_json.yml");
 /// The built-in flat Windows JSON pipeline's YAML.
 pub const WINDOWS_FLAT_JSON: &str = include_str!("../pipelines/windows_flat_json.yml");
 /// Built-in pipeline for `kexin_logs::Event`s (Linux syslog/auth, CloudTrail,
@@ -384,6 +386,12 @@ impl Pipeline {
     /// `EventID` and the event data at the top level).
     pub fn windows_flat_json() -> Pipeline {
         Pipeline::from_yaml(WINDOWS_FLAT_JSON, "windows_flat_json.yml")
+            .expect("built-in pipeline is valid")
+    }
+
+    /// The built-in pipeline for CloudTrail records as JSON lines.
+    pub fn aws_cloudtrail_json() -> Pipeline {
+        Pipeline::from_yaml(AWS_CLOUDTRAIL_JSON, "aws_cloudtrail_json.yml")
             .expect("built-in pipeline is valid")
     }
 

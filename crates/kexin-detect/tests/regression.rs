@@ -317,3 +317,39 @@ fn flat_windows_events_route_and_match_like_evtx_json() {
     }
     assert!(compared > 150, "only {compared} events compared");
 }
+
+#[test]
+fn cloudtrail_records_match_the_same_rules_raw_and_normalized() {
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join(DATA);
+    let report = kexin_sigma::load_dir(&base.join("rules")).expect("read rules");
+    let mut b = Engine::builder(EngineConfig {
+        pipelines: vec![Pipeline::kexin_logs(), Pipeline::aws_cloudtrail_json()],
+        ..Default::default()
+    });
+    b.add_load_report(&report);
+    let engine = b.build();
+    let records = [
+        r#"{"eventVersion":"1.08","eventTime":"2024-03-09T08:01:00Z","eventSource":"cloudtrail.amazonaws.com","eventName":"StopLogging","eventType":"AwsApiCall","awsRegion":"eu-west-1","sourceIPAddress":"198.51.100.9","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::123456789012:user/mallory"}}"#,
+        r#"{"eventVersion":"1.08","eventTime":"2024-03-09T08:02:00Z","eventSource":"signin.amazonaws.com","eventName":"ConsoleLogin","eventType":"AwsConsoleSignIn","userIdentity":{"type":"Root","arn":"arn:aws:iam::123456789012:root"},"responseElements":{"ConsoleLogin":"Success"}}"#,
+        r#"{"eventVersion":"1.08","eventTime":"2024-03-09T08:03:00Z","eventSource":"iam.amazonaws.com","eventName":"CreateAccessKey","eventType":"AwsApiCall","userIdentity":{"type":"IAMUser","userName":"alice","arn":"arn:aws:iam::123456789012:user/alice"},"requestParameters":{"userName":"bob"}}"#,
+        r#"{"eventVersion":"1.08","eventTime":"2024-03-09T08:04:00Z","eventSource":"ec2.amazonaws.com","eventName":"DisableEbsEncryptionByDefault","eventType":"AwsApiCall","userIdentity":{"type":"AssumedRole"}}"#,
+        r#"{"eventVersion":"1.08","eventTime":"2024-03-09T08:05:00Z","eventSource":"guardduty.amazonaws.com","eventName":"DeleteDetector","eventType":"AwsApiCall","userIdentity":{"type":"AssumedRole"}}"#,
+    ];
+    let normalizer = kexin_logs::Normalizer::new(time::OffsetDateTime::UNIX_EPOCH);
+    let mut scratch = Scratch::new();
+    let mut fired = 0;
+    for line in records {
+        let raw: serde_json::Value = serde_json::from_str(line).unwrap();
+        let normalized = normalizer.json_line(line.as_bytes()).unwrap();
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        engine.evaluate_json(&raw, &mut scratch, &mut a);
+        engine.evaluate_log_event(&normalized, &mut scratch, &mut b);
+        let ids = |v: &[kexin_detect::Match]| -> Vec<Option<String>> {
+            v.iter().map(|m| m.rule_id.clone()).collect()
+        };
+        assert_eq!(ids(&a), ids(&b), "{line}");
+        assert!(a.iter().all(|m| m.timestamp.is_some()));
+        fired += a.len();
+    }
+    assert!(fired >= 5, "only {fired} matches");
+}

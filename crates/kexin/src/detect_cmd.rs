@@ -35,7 +35,7 @@ pub struct DetectArgs {
     /// Threat intelligence: STIX 2.1 bundles (.json), MISP feed directories, CSV lists.
     #[arg(long = "ioc")]
     pub ioc: Vec<PathBuf>,
-    /// Field-mapping pipeline for JSON events: a built-in name (windows-evtx: EVTX converted to JSON; windows-flat: Channel, EventID and event data at the top level) or a YAML file. Default: windows-evtx. The kexin-logs pipeline always applies.
+    /// Field-mapping pipeline for JSON events: a built-in name (windows-evtx: EVTX converted to JSON; windows-flat: Channel, EventID and event data at the top level) or a YAML file. Default: windows-evtx. The kexin-logs and CloudTrail pipelines always apply.
     #[arg(long = "pipeline")]
     pub pipelines: Vec<String>,
     /// Logsource of JSON events whose logsource no pipeline derives, as `product=…,category=…,service=…`.
@@ -466,7 +466,7 @@ pub fn run_detect(args: &DetectArgs, format_arg: FormatArg) -> anyhow::Result<Ex
             }
         }
     }
-    let mut pipelines = vec![Pipeline::kexin_logs()];
+    let mut pipelines = vec![Pipeline::kexin_logs(), Pipeline::aws_cloudtrail_json()];
     if args.pipelines.is_empty() {
         pipelines.push(Pipeline::windows_evtx_json());
     }
