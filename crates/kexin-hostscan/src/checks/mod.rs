@@ -260,7 +260,16 @@ impl<'r> Host<'r> {
         });
         (n.as_ref(), a.as_ref())
     }
+
+    /// The web server configurations, or `None` when the host has neither
+    /// nginx nor Apache (the web checks are then not applicable).
+    fn web_servers(&self) -> Option<(Option<&NginxConfig>, Option<&ApacheConfig>)> {
+        let (n, a) = self.web();
+        (n.is_some() || a.is_some()).then_some((n, a))
+    }
 }
+
+const NO_WEB_SERVER: &str = "no nginx or Apache configuration on this host";
 
 fn setting_evidence(e: &Effective, keyword: &str, shown: &str) -> Evidence {
     match e.get(keyword) {
@@ -1171,10 +1180,9 @@ fn kernel_hardening(h: &Host) -> Outcome {
 // ---- web ---------------------------------------------------------------
 
 fn web_server_tokens(h: &Host) -> Outcome {
-    let (nginx, apache) = h.web();
-    if nginx.is_none() && apache.is_none() {
-        return not_applicable("no nginx or Apache configuration on this host");
-    }
+    let Some((nginx, apache)) = h.web_servers() else {
+        return not_applicable(NO_WEB_SERVER);
+    };
     let mut bad = Vec::new();
     if let Some(n) = &nginx {
         let off = n
@@ -1219,10 +1227,9 @@ fn web_server_tokens(h: &Host) -> Outcome {
 }
 
 fn web_directory_listing(h: &Host) -> Outcome {
-    let (nginx, apache) = h.web();
-    if nginx.is_none() && apache.is_none() {
-        return not_applicable("no nginx or Apache configuration on this host");
-    }
+    let Some((nginx, apache)) = h.web_servers() else {
+        return not_applicable(NO_WEB_SERVER);
+    };
     let mut bad = Vec::new();
     if let Some(n) = &nginx {
         for f in n
@@ -1261,10 +1268,9 @@ fn web_directory_listing(h: &Host) -> Outcome {
 }
 
 fn tls_versions(h: &Host) -> Outcome {
-    let (nginx, apache) = h.web();
-    if nginx.is_none() && apache.is_none() {
-        return not_applicable("no nginx or Apache configuration on this host");
-    }
+    let Some((nginx, apache)) = h.web_servers() else {
+        return not_applicable(NO_WEB_SERVER);
+    };
     let old = ["sslv2", "sslv3", "tlsv1", "tlsv1.1"];
     let mut bad = Vec::new();
     if let Some(n) = &nginx {
@@ -1694,10 +1700,9 @@ fn login_banner(h: &Host) -> Outcome {
 }
 
 fn web_security_headers(h: &Host) -> Outcome {
-    let (nginx, apache) = h.web();
-    if nginx.is_none() && apache.is_none() {
-        return not_applicable("no nginx or Apache configuration on this host");
-    }
+    let Some((nginx, apache)) = h.web_servers() else {
+        return not_applicable(NO_WEB_SERVER);
+    };
     let wanted = ["strict-transport-security", "x-content-type-options"];
     let mut bad = Vec::new();
     if let Some(n) = &nginx {
@@ -1759,10 +1764,9 @@ fn web_security_headers(h: &Host) -> Outcome {
 }
 
 fn web_http_methods(h: &Host) -> Outcome {
-    let (nginx, apache) = h.web();
-    if nginx.is_none() && apache.is_none() {
-        return not_applicable("no nginx or Apache configuration on this host");
-    }
+    let Some((nginx, apache)) = h.web_servers() else {
+        return not_applicable(NO_WEB_SERVER);
+    };
     let mut bad = Vec::new();
     if let Some(n) = &nginx {
         for f in n
@@ -2349,10 +2353,7 @@ fn ssh_authorized_keys_permissions(h: &Host) -> Outcome {
 
 /// Document roots named by nginx `root` and Apache `DocumentRoot`.
 fn document_roots(h: &Host) -> Option<Vec<(String, Evidence)>> {
-    let (nginx, apache) = h.web();
-    if nginx.is_none() && apache.is_none() {
-        return None;
-    }
+    let (nginx, apache) = h.web_servers()?;
     let mut roots: Vec<(String, Evidence)> = Vec::new();
     if let Some(n) = &nginx {
         for f in n.find_all("root") {

@@ -7,7 +7,7 @@
 //! root is never executed, and the answer must not depend on the scanning
 //! host's OpenSSL build.
 
-use super::{Evidence, Host, Outcome, fail, not_applicable, verdict};
+use super::{Evidence, Host, NO_WEB_SERVER, Outcome, fail, not_applicable, verdict};
 use crate::parse::nginx::Directive;
 use crate::parse::x509::{PublicKey, parse_pem};
 
@@ -641,10 +641,9 @@ fn judge_certificate(
 }
 
 pub(super) fn web_tls_enabled(h: &Host) -> Outcome {
-    let (nginx, apache) = h.web();
-    if nginx.is_none() && apache.is_none() {
-        return not_applicable("no nginx or Apache configuration on this host");
-    }
+    let Some((nginx, apache)) = h.web_servers() else {
+        return not_applicable(NO_WEB_SERVER);
+    };
     let mut bad = Vec::new();
     let mut seen = Vec::new();
     let mut https = 0;
