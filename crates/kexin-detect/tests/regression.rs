@@ -79,6 +79,13 @@ fn info_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// An engine over every loaded SigmaHQ rule.
+fn engine_with(report: &kexin_sigma::LoadReport, config: EngineConfig) -> Engine {
+    let mut builder = Engine::builder(config);
+    builder.add_load_report(report);
+    builder.build()
+}
+
 /// Concatenated JSON documents (the EVTX→JSON converter writes one per event).
 fn events(path: &Path) -> Result<Vec<serde_json::Value>, String> {
     let text = std::fs::read_to_string(path)
@@ -105,19 +112,21 @@ fn sigmahq_regression_data() {
             }
         }
     }
-    let mut builder = Engine::builder(EngineConfig {
-        pipelines: vec![Pipeline::windows_evtx_json()],
-        ..Default::default()
-    });
-    builder.add_load_report(&report);
-    let engine = builder.build();
-    let mut naive = Engine::builder(EngineConfig {
-        pipelines: vec![Pipeline::windows_evtx_json()],
-        prefilter: false,
-        ..Default::default()
-    });
-    naive.add_load_report(&report);
-    let naive = naive.build();
+    let engine = engine_with(
+        &report,
+        EngineConfig {
+            pipelines: vec![Pipeline::windows_evtx_json()],
+            ..Default::default()
+        },
+    );
+    let naive = engine_with(
+        &report,
+        EngineConfig {
+            pipelines: vec![Pipeline::windows_evtx_json()],
+            prefilter: false,
+            ..Default::default()
+        },
+    );
     let mut naive_scratch = Scratch::new();
     let mut prefilter_differences: Vec<String> = Vec::new();
 
@@ -272,12 +281,13 @@ fn flat_windows_events_route_and_match_like_evtx_json() {
     let base = Path::new(env!("CARGO_MANIFEST_DIR")).join(DATA);
     let report = kexin_sigma::load_dir(&base.join("rules")).expect("read rules");
     let engine = |pipeline: Pipeline| {
-        let mut b = Engine::builder(EngineConfig {
-            pipelines: vec![pipeline],
-            ..Default::default()
-        });
-        b.add_load_report(&report);
-        b.build()
+        engine_with(
+            &report,
+            EngineConfig {
+                pipelines: vec![pipeline],
+                ..Default::default()
+            },
+        )
     };
     let (evtx, flat) = (
         engine(Pipeline::windows_evtx_json()),
@@ -322,12 +332,13 @@ fn flat_windows_events_route_and_match_like_evtx_json() {
 fn cloudtrail_records_match_the_same_rules_raw_and_normalized() {
     let base = Path::new(env!("CARGO_MANIFEST_DIR")).join(DATA);
     let report = kexin_sigma::load_dir(&base.join("rules")).expect("read rules");
-    let mut b = Engine::builder(EngineConfig {
-        pipelines: vec![Pipeline::kexin_logs(), Pipeline::aws_cloudtrail_json()],
-        ..Default::default()
-    });
-    b.add_load_report(&report);
-    let engine = b.build();
+    let engine = engine_with(
+        &report,
+        EngineConfig {
+            pipelines: vec![Pipeline::kexin_logs(), Pipeline::aws_cloudtrail_json()],
+            ..Default::default()
+        },
+    );
     let records = [
         r#"{"eventVersion":"1.08","eventTime":"2024-03-09T08:01:00Z","eventSource":"cloudtrail.amazonaws.com","eventName":"StopLogging","eventType":"AwsApiCall","awsRegion":"eu-west-1","sourceIPAddress":"198.51.100.9","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::123456789012:user/mallory"}}"#,
         r#"{"eventVersion":"1.08","eventTime":"2024-03-09T08:02:00Z","eventSource":"signin.amazonaws.com","eventName":"ConsoleLogin","eventType":"AwsConsoleSignIn","userIdentity":{"type":"Root","arn":"arn:aws:iam::123456789012:root"},"responseElements":{"ConsoleLogin":"Success"}}"#,
